@@ -1,0 +1,276 @@
+/**
+ * The sidecar protocol: every JSON-RPC request and notification between the extension host (client) and the
+ * sidecar process (server), declared once with its types. Both sides import this file; nothing else may send a
+ * message that is not declared here.
+ *
+ * Transport: vscode-jsonrpc over the sidecar's stdio. Requests are cancellable (the host passes VS Code's
+ * CancellationToken; the sidecar checks it between batches and drops stale searches). Long work reports
+ * progress with the `drehr/progress` notification, correlated by the `workId` the caller chose.
+ *
+ * This file must stay free of runtime imports other than vscode-jsonrpc's message types, so the extension
+ * bundle does not pull sidecar code.
+ */
+import { NotificationType, RequestType, RequestType0 } from 'vscode-jsonrpc';
+
+// ---------------------------------------------------------------------------------------------------------
+// Shared value types
+// ---------------------------------------------------------------------------------------------------------
+
+export type Device = 'auto' | 'cpu' | 'cuda';
+export type SearchMode = 'hybrid' | 'dense' | 'bm25';
+
+/** Column mapping for CSV/JSONL exports: each value is a column name, or '' to use the built-in guesses. */
+export interface ColumnMapping {
+  text: string;
+  patientId: string;
+  noteId: string;
+  noteType: string;
+  date: string;
+}
+
+export interface ChunkingOptions {
+  /** Words per chunk (the paper: 100). */
+  words: number;
+  /** Words shared by consecutive chunks (the paper: 10). */
+  overlap: number;
+  /** Chunks shorter than this are dropped unless they are the note's only chunk (the paper: 50). */
+  minWords: number;
+}
+
+/** Everything the sidecar needs to know about the workspace; sent at start and whenever a setting changes. */
+export interface EngineConfig {
+  /** Absolute path of the workspace folder whose notes are indexed. */
+  workspaceRoot: string;
+  /** Absolute path (or LanceDB URI) of the index. */
+  indexLocation: string;
+  /** Absolute path of the model folder (config.json, tokenizer.json, onnx/model.onnx, drehr.json). */
+  modelDir: string;
+  device: Device;
+  include: string[];
+  exclude: string[];
+  columns: ColumnMapping;
+  chunking: ChunkingOptions;
+  /** Notes larger than this many bytes are skipped with a problem report. */
+  maxFileBytes: number;
+  /** Expand queries with synonyms/abbreviations from the model's lexicon when it ships one. */
+  queryExpansion: boolean;
+}
+
+export interface ModelInfo {
+  id: string;
+  name: string;
+  dir: string;
+  dim: number;
+  pooling: 'cls' | 'mean';
+  trained: boolean;
+  /** Which execution provider actually runs the model ('cpu' or 'cuda'). */
+  device: 'cpu' | 'cuda';
+  description?: string;
+}
+
+export type IndexState = 'missing' | 'empty' | 'ready' | 'stale' | 'indexing' | 'corrupt';
+
+export interface IndexStatus {
+  state: IndexState;
+  location: string;
+  notes: number;
+  chunks: number;
+  patients: number;
+  /** Model id the index was embedded with (undefined when empty). */
+  modelId?: string;
+  /** True when the index was built with another model than the loaded one: a re-embed is needed. */
+  modelMismatch: boolean;
+  hasAnnIndex: boolean;
+  hasFtsIndex: boolean;
+  lastIndexedAt?: string;
+  /** Human-readable reason for 'corrupt' or 'stale'. */
+  detail?: string;
+}
+
+/** A file or row that could not be indexed, or was indexed only in part. Never contains note text. */
+export interface Problem {
+  path: string;
+  /** 1-based data row for CSV/JSONL sources. */
+  row?: number;
+  severity: 'error' | 'warning';
+  /** What went wrong and what to do about it. */
+  message: string;
+}
+
+export interface Highlight {
+  start: number;
+  end: number;
+}
+
+export interface SearchHit {
+  chunkId: string;
+  noteId: string;
+  patientId: string;
+  noteType?: string;
+  date?: string;
+  /** Workspace-relative path of the source file. */
+  sourcePath: string;
+  /** 1-based data row when the note is a row of a CSV/JSONL export. */
+  row?: number;
+  /** Character range of the chunk: in the file for .txt/.md, in the note's text field for a row. */
+  charStart: number;
+  charEnd: number;
+  score: number;
+  /** Which rankers found the chunk. */
+  matchedBy: SearchMode[];
+  /** A short excerpt of the chunk, with character ranges (into `snippet`) of the query's words. */
+  snippet: string;
+  highlights: Highlight[];
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Errors: the sidecar rejects requests with these codes; `data` carries the typed details.
+// ---------------------------------------------------------------------------------------------------------
+
+export const enum ErrorCodes {
+  /** The model folder is missing a file or holds an unreadable one. data: ModelErrorData. */
+  ModelInvalid = -32010,
+  /** CUDA was asked for explicitly and cannot be loaded. data: { reason }. */
+  DeviceUnavailable = -32011,
+  /** The index cannot be opened or read. data: { location, reason }. */
+  IndexCorrupt = -32020,
+  /** Another process (another window, the CLI) is writing the index. data: { location, holderPid }. */
+  IndexLocked = -32021,
+  /** A search before any index exists. */
+  NotIndexed = -32022,
+  /** The request's parameters are wrong (the message says which). */
+  BadRequest = -32030,
+}
+
+export interface ModelErrorData {
+  modelDir: string;
+  /** The file that is missing or broken, relative to the model folder. */
+  file: string;
+  reason: string;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Requests (host → sidecar)
+// ---------------------------------------------------------------------------------------------------------
+
+export interface InitializeResult {
+  sidecarVersion: string;
+  model: ModelInfo;
+  index: IndexStatus;
+}
+
+/** Host → sidecar, first message and after every relevant settings change. Loads the model, opens the index. */
+export const Initialize = new RequestType<EngineConfig, InitializeResult, void>('drehr/initialize');
+
+export interface IndexParams {
+  /** Correlates `drehr/progress` notifications. */
+  workId: string;
+  /** Drop the index and embed everything again. */
+  rebuild?: boolean;
+  /**
+   * Limit the run to these absolute paths (files or folders), e.g. from the file watcher. A path that no
+   * longer exists removes its rows. Undefined means the whole workspace.
+   */
+  paths?: string[];
+}
+
+export interface IndexResult {
+  filesScanned: number;
+  filesIndexed: number;
+  filesUnchanged: number;
+  filesRemoved: number;
+  chunksAdded: number;
+  chunksRemoved: number;
+  problems: Problem[];
+  cancelled: boolean;
+  durationMs: number;
+  status: IndexStatus;
+}
+
+/** Host → sidecar. Index (incrementally) the workspace or some paths. Cancellable; progress via `drehr/progress`. */
+export const IndexWorkspace = new RequestType<IndexParams, IndexResult, void>('drehr/index');
+
+export interface SearchParams {
+  query: string;
+  k: number;
+  mode: SearchMode;
+  /** Restrict to one patient (single-patient retrieval). */
+  patientId?: string;
+  /** Overrides EngineConfig.queryExpansion for this request. */
+  expand?: boolean;
+}
+
+export interface SearchResult {
+  hits: SearchHit[];
+  /** Terms the query was expanded with (shown to the user as "also searched: …"). */
+  expansions: string[];
+  tookMs: number;
+}
+
+/** Host → sidecar. Search the index. Cancellable: the quick pick cancels stale requests as the user types. */
+export const Search = new RequestType<SearchParams, SearchResult, void>('drehr/search');
+
+/** Host → sidecar. Current index status (cheap). */
+export const GetStatus = new RequestType0<IndexStatus, void>('drehr/status');
+
+export interface PatientSummary {
+  patientId: string;
+  notes: number;
+}
+
+/** Host → sidecar. Patients in the index, for the patient filter. */
+export const ListPatients = new RequestType0<PatientSummary[], void>('drehr/patients');
+
+export interface GetNoteParams {
+  noteId: string;
+}
+
+export interface NoteText {
+  noteId: string;
+  patientId: string;
+  sourcePath: string;
+  row?: number;
+  text: string;
+}
+
+/** Host → sidecar. The full text of a note that is a CSV/JSONL row, for a read-only document. */
+export const GetNote = new RequestType<GetNoteParams, NoteText, void>('drehr/note');
+
+export interface LoadModelParams {
+  modelDir: string;
+}
+
+/** Host → sidecar. Validate a model folder without switching to it (for "Select Model"). */
+export const ValidateModel = new RequestType<LoadModelParams, ModelInfo, void>('drehr/validateModel');
+
+/** Host → sidecar. Release the index and the model, then exit. */
+export const Shutdown = new RequestType0<void, void>('drehr/shutdown');
+
+// ---------------------------------------------------------------------------------------------------------
+// Notifications (sidecar → host)
+// ---------------------------------------------------------------------------------------------------------
+
+export interface ProgressParams {
+  workId: string;
+  /** 'scan' | 'embed' | 'write' | 'index' | 'eval' … free-form phase name shown to the user. */
+  phase: string;
+  done: number;
+  total: number;
+  /** Short message without note text (file names are fine). */
+  message?: string;
+}
+
+/** Sidecar → host. Progress of a long request. */
+export const Progress = new NotificationType<ProgressParams>('drehr/progress');
+
+export interface LogParams {
+  level: 'trace' | 'debug' | 'info' | 'warn' | 'error';
+  /** Never contains note or query text. */
+  message: string;
+}
+
+/** Sidecar → host. A log line for the DR.EHR output channel. */
+export const Log = new NotificationType<LogParams>('drehr/log');
+
+/** Sidecar → host. The index changed (after indexing, or when another process changed it). */
+export const StatusChanged = new NotificationType<IndexStatus>('drehr/statusChanged');
