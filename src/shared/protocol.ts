@@ -196,6 +196,8 @@ export interface SearchParams {
   mode: SearchMode;
   /** Restrict to one patient (single-patient retrieval). */
   patientId?: string;
+  /** Restrict to one note (used by the evaluation's single-patient ranking). */
+  noteId?: string;
   /** Overrides EngineConfig.queryExpansion for this request. */
   expand?: boolean;
 }
