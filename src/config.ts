@@ -1,0 +1,212 @@
+/**
+ * Typed, sanitized settings over `getConfiguration('drehr')`. Pure: it reads through a `ConfigReader`, so the
+ * sanitizing is unit-tested without VS Code (ctx.ts passes the real configuration object).
+ */
+import * as path from 'node:path';
+import * as os from 'node:os';
+import type { ChunkingOptions, ColumnMapping, Device, EngineConfig, SearchMode } from './shared/protocol';
+
+export interface ConfigReader {
+  get<T>(key: string): T | undefined;
+}
+
+export interface DrehrConfig {
+  /** As written in the settings ('' = the demo model). */
+  modelPath: string;
+  device: Device;
+  include: string[];
+  exclude: string[];
+  maxFileBytes: number;
+  columns: ColumnMapping;
+  chunking: ChunkingOptions;
+  /** As written ('' = <workspace>/.drehr/index). */
+  indexLocation: string;
+  watch: boolean;
+  searchMode: SearchMode;
+  resultCount: number;
+  queryExpansion: boolean;
+  runsFolder: string;
+}
+
+/**
+ * Settings whose change must reach the sidecar (a new Initialize, or a new process for the model and device).
+ * Other settings (search mode, result count, watch) are read on demand.
+ */
+export const ENGINE_KEYS = [
+  'modelPath',
+  'device',
+  'index.location',
+  'notes.include',
+  'notes.exclude',
+  'notes.maxFileSizeMB',
+  'columns',
+  'chunking',
+  'search.queryExpansion',
+] as const;
+
+/** Of ENGINE_KEYS, those that need a fresh sidecar process rather than a new Initialize. */
+export const PROCESS_KEYS = ['modelPath', 'device'] as const;
+
+export const DEFAULT_INCLUDE = ['**/*.txt', '**/*.md', '**/*.csv', '**/*.jsonl'];
+export const DEFAULT_EXCLUDE = ['**/node_modules/**', '**/.git/**', '**/.drehr/**', '**/README.md'];
+
+export interface Sanitized {
+  config: DrehrConfig;
+  /** One line per setting that held a bad value and was replaced: shown once in the log. */
+  warnings: string[];
+}
+
+function str(r: ConfigReader, key: string, warnings: string[], fallback = ''): string {
+  const v = r.get<unknown>(key);
+  if (v === undefined || v === null) return fallback;
+  if (typeof v !== 'string') {
+    warnings.push(`drehr.${key} should be a string; using "${fallback}".`);
+    return fallback;
+  }
+  return v.trim();
+}
+
+function bool(r: ConfigReader, key: string, warnings: string[], fallback: boolean): boolean {
+  const v = r.get<unknown>(key);
+  if (v === undefined || v === null) return fallback;
+  if (typeof v !== 'boolean') {
+    warnings.push(`drehr.${key} should be true or false; using ${fallback}.`);
+    return fallback;
+  }
+  return v;
+}
+
+function int(
+  r: ConfigReader,
+  key: string,
+  warnings: string[],
+  fallback: number,
+  min: number,
+  max = Number.MAX_SAFE_INTEGER,
+): number {
+  const v = r.get<unknown>(key);
+  if (v === undefined || v === null) return fallback;
+  if (typeof v !== 'number' || !Number.isFinite(v)) {
+    warnings.push(`drehr.${key} should be a number; using ${fallback}.`);
+    return fallback;
+  }
+  const n = Math.round(v);
+  if (n < min || n > max) {
+    const clamped = Math.min(max, Math.max(min, n));
+    warnings.push(`drehr.${key} must be between ${min} and ${max}; using ${clamped}.`);
+    return clamped;
+  }
+  return n;
+}
+
+function oneOf<T extends string>(r: ConfigReader, key: string, warnings: string[], allowed: readonly T[], fallback: T): T {
+  const v = r.get<unknown>(key);
+  if (v === undefined || v === null) return fallback;
+  if (typeof v === 'string' && (allowed as readonly string[]).includes(v)) return v as T;
+  warnings.push(`drehr.${key} must be one of ${allowed.join(', ')}; using ${fallback}.`);
+  return fallback;
+}
+
+function globs(r: ConfigReader, key: string, warnings: string[], fallback: string[], allowEmpty: boolean): string[] {
+  const v = r.get<unknown>(key);
+  if (v === undefined || v === null) return [...fallback];
+  if (!Array.isArray(v)) {
+    warnings.push(`drehr.${key} should be a list of glob patterns; using the default.`);
+    return [...fallback];
+  }
+  const good = v.filter((g): g is string => typeof g === 'string' && g.trim() !== '').map((g) => g.trim());
+  if (good.length !== v.length) warnings.push(`drehr.${key}: ${v.length - good.length} entries are not glob strings and were ignored.`);
+  if (good.length === 0 && !allowEmpty) {
+    warnings.push(`drehr.${key} is empty, so nothing would be indexed; using the default.`);
+    return [...fallback];
+  }
+  return [...new Set(good)];
+}
+
+export function readConfig(r: ConfigReader): Sanitized {
+  const w: string[] = [];
+  const words = int(r, 'chunking.words', w, 100, 10, 10000);
+  const overlap = int(r, 'chunking.overlap', w, 10, 0, words - 1);
+  const minWords = int(r, 'chunking.minWords', w, 50, 1, words);
+  const config: DrehrConfig = {
+    modelPath: str(r, 'modelPath', w),
+    device: oneOf(r, 'device', w, ['auto', 'cpu', 'cuda'] as const, 'auto'),
+    include: globs(r, 'notes.include', w, DEFAULT_INCLUDE, false),
+    exclude: globs(r, 'notes.exclude', w, DEFAULT_EXCLUDE, true),
+    maxFileBytes: int(r, 'notes.maxFileSizeMB', w, 64, 1, 1 << 20) * 1024 * 1024,
+    columns: {
+      text: str(r, 'columns.text', w),
+      patientId: str(r, 'columns.patientId', w),
+      noteId: str(r, 'columns.noteId', w),
+      noteType: str(r, 'columns.noteType', w),
+      date: str(r, 'columns.date', w),
+    },
+    chunking: { words, overlap, minWords },
+    indexLocation: str(r, 'index.location', w),
+    watch: bool(r, 'index.watch', w, true),
+    searchMode: oneOf(r, 'search.mode', w, ['hybrid', 'dense', 'bm25'] as const, 'hybrid'),
+    resultCount: int(r, 'search.resultCount', w, 20, 1, 200),
+    queryExpansion: bool(r, 'search.queryExpansion', w, true),
+    runsFolder: str(r, 'training.runsFolder', w, '.drehr/runs') || '.drehr/runs',
+  };
+  return { config, warnings: w };
+}
+
+/** A LanceDB URI (s3://, gs://, az://, db://, memory://…) is passed through untouched. */
+export function isUri(p: string): boolean {
+  return /^[a-z][a-z0-9+.-]+:\/\//i.test(p);
+}
+
+/**
+ * Resolves a path setting: `~` is the home folder, `${workspaceFolder}` the workspace folder, a relative path
+ * is relative to the workspace folder. URIs stay as they are.
+ */
+export function resolvePath(p: string, workspaceRoot: string, home = os.homedir()): string {
+  if (isUri(p)) return p;
+  let s = p.replace(/\$\{workspaceFolder\}/g, workspaceRoot).replace(/\$\{userHome\}/g, home);
+  if (s === '~' || s.startsWith('~/') || s.startsWith('~\\')) s = path.join(home, s.slice(1));
+  return path.resolve(workspaceRoot, s);
+}
+
+export interface Places {
+  workspaceRoot: string;
+  extensionPath: string;
+}
+
+export function defaultModelDir(extensionPath: string): string {
+  return path.join(extensionPath, 'models', 'demo');
+}
+
+export function modelDir(c: DrehrConfig, places: Places): string {
+  return c.modelPath ? resolvePath(c.modelPath, places.workspaceRoot) : defaultModelDir(places.extensionPath);
+}
+
+export function indexLocation(c: DrehrConfig, workspaceRoot: string): string {
+  return c.indexLocation ? resolvePath(c.indexLocation, workspaceRoot) : path.join(workspaceRoot, '.drehr', 'index');
+}
+
+export function runsFolder(c: DrehrConfig, workspaceRoot: string): string {
+  return resolvePath(c.runsFolder, workspaceRoot);
+}
+
+export function engineConfig(c: DrehrConfig, places: Places): EngineConfig {
+  return {
+    workspaceRoot: places.workspaceRoot,
+    indexLocation: indexLocation(c, places.workspaceRoot),
+    modelDir: modelDir(c, places),
+    device: c.device,
+    include: c.include,
+    exclude: c.exclude,
+    columns: c.columns,
+    chunking: c.chunking,
+    maxFileBytes: c.maxFileBytes,
+    queryExpansion: c.queryExpansion,
+  };
+}
+
+/** What a settings change asks of the sidecar, given `affects('drehr.<key>')`. */
+export function restartNeed(affects: (section: string) => boolean): 'none' | 'reinitialize' | 'restart' {
+  if (PROCESS_KEYS.some((k) => affects(`drehr.${k}`))) return 'restart';
+  if (ENGINE_KEYS.some((k) => affects(`drehr.${k}`))) return 'reinitialize';
+  return 'none';
+}
