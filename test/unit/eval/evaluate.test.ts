@@ -1,0 +1,106 @@
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { evalCommand, EXIT, reportDir } from '../../../src/eval/cli';
+import { evaluate, RefusedError, DEFAULT_CHUNKING, type EvaluateOptions } from '../../../src/eval/evaluate';
+import { parseEvalArgs } from '../../../src/eval/args';
+import type { EvalReport } from '../../../src/shared/webview-eval';
+import { fakeEngine } from './fakeEngine';
+
+/** n words: "w0 w1 ...", with `term` at the given word positions. */
+function text(n: number, at: Record<number, string> = {}): string {
+  return Array.from({ length: n }, (_, i) => at[i] ?? `w${i}`).join(' ');
+}
+
+/** Notes: A (6 chunks of 100/10/50: 550 words), B (1 chunk). Queries: asthma (string in A::0 and A::3), gout. */
+function makeBench(root: string, opts: { chunking?: object; extraQrels?: string } = {}): string {
+  const dir = path.join(root, 'bench');
+  fs.mkdirSync(path.join(dir, 'notes', 'p1'), { recursive: true });
+  fs.mkdirSync(path.join(dir, 'notes', 'p2'), { recursive: true });
+  fs.writeFileSync(path.join(dir, 'notes', 'p1', 'A.md'), `---\nnote_id: A\npatient_id: p1\n---\n${text(550, { 5: 'asthma', 300: 'asthma' })}\n`);
+  fs.writeFileSync(path.join(dir, 'notes', 'p2', 'B.md'), `---\nnote_id: B\npatient_id: p2\n---\n${text(40, { 3: 'gout' })}\n`);
+  fs.writeFileSync(path.join(dir, 'bench.json'), JSON.stringify({ name: 'tiny', chunking: opts.chunking ?? DEFAULT_CHUNKING, chunker: 'drehr-chunker-1', source: 'test' }));
+  fs.writeFileSync(
+    path.join(dir, 'queries.jsonl'),
+    ['{"query_id":"d1","text":"asthma","type":"disease"}', '{"query_id":"d2","text":"gout","type":"disease"}', '{"query_id":"d3","text":"nothing","type":"drug"}', ''].join('\n'),
+  );
+  fs.writeFileSync(path.join(dir, 'qrels.tsv'), ['d1\tA::0\tstring', 'd1\tA::3\tsynonym', 'd2\tB::0\tstring', 'd3\tA::99\tstring', 'zz\tA::1\tstring', opts.extraQrels ?? ''].join('\n'));
+  return dir;
+}
+
+describe('eval/evaluate and drehr eval', () => {
+  let root: string;
+  beforeEach(() => {
+    root = fs.mkdtempSync(path.join(os.tmpdir(), 'evaltest-'));
+  });
+  afterEach(() => fs.rmSync(root, { recursive: true, force: true }));
+
+  const base = (benchDir: string): EvaluateOptions => ({ benchDir, modelDir: path.join(root, 'model'), rankers: ['bm25', 'dense'], chunking: DEFAULT_CHUNKING, cacheDir: path.join(root, 'cache'), device: 'cpu', tool: 'test' });
+
+  it('scores a benchmark end to end, reporting unknown chunks, unknown queries and queries without relevant chunks', async () => {
+    const log: string[] = [];
+    const report = await evaluate({ ...base(makeBench(root)), rankers: ['bm25', 'dense'] }, async (c) => fakeEngine(c, log));
+    assert.equal(report.counts.notes, 2);
+    assert.equal(report.counts.chunks, 7);
+    assert.equal(report.counts.queriesEvaluated, 2);
+    assert.deepEqual(report.issues.counts, { 'unknown-query': 1, 'unknown-chunk': 1, 'query-without-relevant': 1 });
+    const bm25 = report.results[0];
+    // multi-patient: asthma -> A::0 and A::3 hold it (rank 1, 2): MRR 1; gout -> B::0 rank 1
+    assert.equal(bm25.multi[0].scores.mrr, 1);
+    assert.equal(bm25.multi[0].scores.recall100, 1);
+    // single-patient: only note A qualifies (B has one chunk); per type: string A::0 first, synonym A::3 first once A::0 is removed
+    assert.equal(bm25.single[0].scores.n, 1);
+    assert.equal(bm25.single[0].scores.map, 1);
+    assert.deepEqual(bm25.single.map((r) => r.key), ['overall', 'disease', 'string', 'synonym']);
+    assert.equal(report.results[1].modelId, 'fake-model');
+    assert.equal(log[0], 'index');
+    assert.equal(log[log.length - 1], 'close');
+    // the whole corpus fits the default depth, so notes are ranked from the corpus ranking: no per-note search
+    assert.ok(!log.some((l) => /search:\w+:A/.test(l)));
+  });
+
+  it('falls back to per-note searches when the corpus ranking is cut short', async () => {
+    const log: string[] = [];
+    const report = await evaluate({ ...base(makeBench(root)), rankers: ['dense'], depth: 2 }, async (c) => fakeEngine(c, log));
+    assert.ok(log.includes('search:dense:A'));
+    assert.equal(report.depth, 2);
+  });
+
+  it('refuses a benchmark built with another chunking, and says both', async () => {
+    const dir = makeBench(root, { chunking: { words: 128, overlap: 16, minWords: 32 } });
+    await assert.rejects(evaluate(base(dir), async (c) => fakeEngine(c)), (e: Error) => e instanceof RefusedError && /words=128.*words=100/.test(e.message));
+  });
+
+  it('drehr eval writes report.md and report.json and exits 0; a refused benchmark exits 3; bad arguments exit 2', async () => {
+    const dir = makeBench(root);
+    const out = path.join(root, 'out');
+    const code = await evalCommand(['--bench', dir, '--out', out, '--model', path.join(root, 'm'), '--cache', path.join(root, 'c'), '--ranker', 'bm25,hybrid'], async (c) => fakeEngine(c));
+    assert.equal(code, EXIT.ok);
+    const report = JSON.parse(fs.readFileSync(path.join(out, 'report.json'), 'utf8')) as EvalReport;
+    assert.deepEqual(report.results.map((r) => r.ranker), ['bm25', 'hybrid']);
+    assert.match(fs.readFileSync(path.join(out, 'report.md'), 'utf8'), /## Single-patient retrieval[\s\S]*\| string \| 1 \|/);
+    assert.equal(await evalCommand(['--bench', dir, '--chunking', '128,16,32', '--out', out], async (c) => fakeEngine(c)), EXIT.refused);
+    assert.equal(await evalCommand(['--bench'], async (c) => fakeEngine(c)), EXIT.usage);
+    assert.equal(await evalCommand(['--bench', path.join(root, 'missing')], async (c) => fakeEngine(c)), EXIT.usage);
+  });
+
+  it('puts the report of a training run folder in eval-<benchmark>/, leaving the run\'s report.md alone', () => {
+    const run = path.join(root, 'run');
+    fs.mkdirSync(run);
+    fs.writeFileSync(path.join(run, 'run.json'), '{}');
+    assert.equal(reportDir(run, 'aci-demo'), path.join(run, 'eval-aci-demo'));
+    assert.equal(reportDir(path.join(root, 'x'), 'aci-demo'), path.join(root, 'x'));
+  });
+
+  it('parses arguments and rejects bad ones with the reason', () => {
+    const a = parseEvalArgs(['--bench', 'b', '--ranker=dense', '--chunking', '100,10,50', '--depth', '500', '--json']);
+    assert.deepEqual(a.rankers, ['dense']);
+    assert.equal(a.depth, 500);
+    assert.equal(a.json, true);
+    assert.throws(() => parseEvalArgs(['--bench', 'b', '--ranker', 'splade']), /splade/);
+    assert.throws(() => parseEvalArgs(['--bench', 'b', '--chunking', '10,10,5']), /OVERLAP < WORDS/);
+    assert.throws(() => parseEvalArgs(['--model', 'm']), /--bench DIR is required/);
+    assert.throws(() => parseEvalArgs(['--bench', 'b', '--frobnicate']), /unknown argument/);
+  });
+});
