@@ -55,6 +55,11 @@ export interface SidecarClientOptions {
   env?: Record<string, string>;
 }
 
+export interface RequestOptions {
+  /** On cancellation, wait for the sidecar's answer instead of rejecting at once. */
+  waitForReply?: boolean;
+}
+
 interface Proc {
   child: ChildProcessWithoutNullStreams;
   conn: rpc.MessageConnection;
@@ -269,27 +274,31 @@ export class SidecarClient implements Disposable {
     }
   }
 
-  /** Sends a request; `token` cancels it (in the sidecar too) and rejects at once with CancelledError. */
-  async request<P, R>(type: rpc.RequestType<P, R, void>, params: P, token?: TokenLike): Promise<R> {
+  /**
+   * Sends a request; `token` cancels it in the sidecar too. By default a cancellation rejects at once with
+   * CancelledError; with `waitForReply` the caller gets the sidecar's own answer (an index run's partial result).
+   */
+  async request<P, R>(type: rpc.RequestType<P, R, void>, params: P, token?: TokenLike, o: RequestOptions = {}): Promise<R> {
     const conn = await this.connection(type.method);
-    return this.withToken((t) => conn.sendRequest(type, params as rpc.RequestParam<P>, t), token);
+    return this.withToken((t) => conn.sendRequest(type, params as rpc.RequestParam<P>, t), token, o);
   }
 
   async request0<R>(type: rpc.RequestType0<R, void>, token?: TokenLike): Promise<R> {
     const conn = await this.connection(type.method);
-    return this.withToken((t) => conn.sendRequest(type, t), token);
+    return this.withToken((t) => conn.sendRequest(type, t), token, {});
   }
 
-  private async withToken<R>(send: (t: rpc.CancellationToken) => Promise<R>, token?: TokenLike): Promise<R> {
+  private async withToken<R>(send: (t: rpc.CancellationToken) => Promise<R>, token: TokenLike | undefined, o: RequestOptions): Promise<R> {
     if (token?.isCancellationRequested) throw new CancelledError();
     const source = new rpc.CancellationTokenSource();
     let sub: Disposable | undefined;
     const cancelled = new Promise<never>((_, reject) => {
       sub = token?.onCancellationRequested(() => {
         source.cancel();
-        reject(new CancelledError());
+        if (!o.waitForReply) reject(new CancelledError());
       });
     });
+    cancelled.catch(() => undefined);
     try {
       return await Promise.race([send(source.token), cancelled]);
     } finally {

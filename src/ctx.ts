@@ -1,0 +1,107 @@
+/**
+ * The one context object every feature gets in its `register(ctx)`: settings, the log, the sidecar client, the
+ * state shown by the status bar, and two disposal scopes: `extensionScope` (the extension's life) and
+ * `sidecarScope` (the life of one sidecar process: emptied whenever the sidecar stops, crashes or restarts).
+ */
+import * as vscode from 'vscode';
+import * as path from 'node:path';
+import { engineConfig, readConfig, type DrehrConfig, type Places } from './config';
+import type { Problem } from './shared/protocol';
+import { SidecarClient } from './sidecar-client/client';
+import type { IndexingProgress } from './views/statusText';
+
+export class DisposableStore implements vscode.Disposable {
+  private items: vscode.Disposable[] = [];
+  add<T extends vscode.Disposable>(d: T): T {
+    this.items.push(d);
+    return d;
+  }
+  clear(): void {
+    const items = this.items;
+    this.items = [];
+    for (const d of items.reverse()) {
+      try {
+        d.dispose();
+      } catch {
+        // keep disposing the rest
+      }
+    }
+  }
+  dispose(): void {
+    this.clear();
+  }
+}
+
+export class Ctx {
+  readonly client: SidecarClient;
+  readonly extensionScope: vscode.Disposable[];
+  readonly sidecarScope = new DisposableStore();
+  /** Problems of the last index run (paths, rows and messages; never note text). */
+  lastProblems: Problem[] = [];
+  private _indexing: IndexingProgress | undefined;
+  private readonly changed = new vscode.EventEmitter<void>();
+  /** Fires when the sidecar state, the index status or the progress of an index run changes. */
+  readonly onDidChange = this.changed.event;
+  private readonly warned = new Set<string>();
+  private indexChain: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    readonly extension: vscode.ExtensionContext,
+    readonly log: vscode.LogOutputChannel,
+  ) {
+    this.extensionScope = extension.subscriptions;
+    this.client = new SidecarClient({
+      script: path.join(extension.extensionPath, 'dist', 'sidecar.js'),
+      execPath: process.execPath,
+      engineConfig: () => engineConfig(this.config, this.places()),
+      log,
+    });
+    this.extensionScope.push(
+      this.client,
+      this.changed,
+      this.sidecarScope,
+      this.client.onState((s) => {
+        if (s.kind !== 'running') this.sidecarScope.clear();
+        this.changed.fire();
+      }),
+      this.client.onStatus(() => this.changed.fire()),
+    );
+  }
+
+  /** The settings, read fresh and sanitized; each bad value is logged once. */
+  get config(): DrehrConfig {
+    const { config, warnings } = readConfig(vscode.workspace.getConfiguration('drehr'));
+    for (const w of warnings) {
+      if (!this.warned.has(w)) {
+        this.warned.add(w);
+        this.log.warn(w);
+      }
+    }
+    return config;
+  }
+
+  /** The folder whose notes are indexed: the first workspace folder on disk. */
+  get workspaceRoot(): string | undefined {
+    return vscode.workspace.workspaceFolders?.find((f) => f.uri.scheme === 'file')?.uri.fsPath;
+  }
+
+  places(): Places {
+    return { workspaceRoot: this.workspaceRoot ?? this.extension.extensionPath, extensionPath: this.extension.extensionPath };
+  }
+
+  get indexing(): IndexingProgress | undefined {
+    return this._indexing;
+  }
+
+  setIndexing(p: IndexingProgress | undefined): void {
+    this._indexing = p;
+    this.changed.fire();
+  }
+
+  /** Runs index jobs one at a time (the watcher's scoped runs queue behind a full run and vice versa). */
+  serializeIndex<T>(job: () => Promise<T>): Promise<T> {
+    const run = this.indexChain.then(job, job);
+    this.indexChain = run.catch(() => undefined);
+    return run;
+  }
+}
