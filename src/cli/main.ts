@@ -1,0 +1,59 @@
+/** `drehr`: the command-line tool (dist/cli.js). Exit codes in exitCodes.ts and README.md. */
+import { evalCommand } from '../eval/cli';
+import { errorMessage } from '../sidecar/errors';
+import { UsageError } from './args';
+import { chunksCommand } from './chunksCommand';
+import { indexCommand, searchCommand, statusCommand } from './commands';
+import { EXIT, exitCodeOf } from './exitCodes';
+
+const USAGE = `Usage:
+  drehr index <folder> [--model DIR] [--index DIR] [--rebuild] [--device auto|cpu|cuda] [--threads N] [--json]
+  drehr search <folder> <query> [--patient ID] [--note ID] [-k N] [--mode hybrid|dense|bm25] [--json] [--model DIR] [--index DIR]
+  drehr status <folder> [--model DIR] [--index DIR] [--json]
+  drehr chunks <folder> --out FILE.jsonl [--words 100] [--overlap 10] [--min-words 50]
+  drehr eval ...            (see drehr eval --help)
+Exit codes: 0 ok, 1 error, 2 usage, 3 model invalid or device unavailable, 4 index locked, corrupt or missing,
+5 search found nothing, 130 cancelled.`;
+
+async function run(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'index':
+      return indexCommand(rest);
+    case 'search':
+      return searchCommand(rest);
+    case 'status':
+      return statusCommand(rest);
+    case 'chunks':
+      return chunksCommand(rest);
+    case 'eval':
+      return evalCommand(rest);
+    case '-h':
+    case '--help':
+    case 'help':
+      process.stdout.write(USAGE + '\n');
+      return EXIT.ok;
+    default:
+      process.stderr.write((command ? `Unknown command ${command}.\n` : '') + USAGE + '\n');
+      return EXIT.usage;
+  }
+}
+
+export async function main(argv: string[]): Promise<number> {
+  try {
+    return await run(argv);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      process.stderr.write(`drehr: ${e.message}\n${USAGE}\n`);
+      return EXIT.usage;
+    }
+    process.stderr.write(`drehr: ${errorMessage(e)}\n`);
+    return exitCodeOf(e);
+  }
+}
+
+if (require.main === module) {
+  void main(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
+}

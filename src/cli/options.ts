@@ -1,0 +1,23 @@
+/** Turns the CLI's folder and flags into an EngineConfig. */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Device, EngineConfig } from '../shared/protocol';
+import { defaultEngineConfig } from '../sidecar/defaults';
+import { stringFlag, UsageError, type ParsedArgs } from './args';
+
+/** models/demo beside dist/ (the bundle lives in dist/). */
+export function defaultModelDir(): string {
+  return path.join(__dirname, '..', 'models', 'demo');
+}
+
+export function engineConfigFrom(folder: string | undefined, args: ParsedArgs): EngineConfig {
+  if (!folder) throw new UsageError('a notes folder is needed');
+  const root = path.resolve(folder);
+  if (!fs.existsSync(root) || !fs.statSync(root).isDirectory()) throw new UsageError(`${folder} is not a folder`);
+  const device = stringFlag(args, 'device') ?? 'auto';
+  if (!['auto', 'cpu', 'cuda'].includes(device)) throw new UsageError('--device must be auto, cpu or cuda');
+  const cfg = defaultEngineConfig(root, stringFlag(args, 'model') ?? process.env.DREHR_MODEL ?? defaultModelDir(), { device: device as Device });
+  const index = stringFlag(args, 'index');
+  if (index) cfg.indexLocation = /^[a-z][a-z0-9+.-]*:\/\//i.test(index) ? index : path.resolve(index);
+  return cfg;
+}

@@ -1,0 +1,224 @@
+/**
+ * The engine: one model, one index, one workspace. The sidecar server, the CLI and the evaluation code all use
+ * it in-process. API (documented in README.md): Engine.open, index, search, status, listPatients, getNote,
+ * validateModel, close. Errors are EngineError with a protocol ErrorCode.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import {
+  ErrorCodes,
+  type EngineConfig,
+  type IndexParams,
+  type IndexResult,
+  type IndexStatus,
+  type ModelInfo,
+  type NoteText,
+  type PatientSummary,
+  type SearchParams,
+  type SearchResult,
+} from '../shared/protocol';
+import { Encoder, type EncoderOptions } from './encoder/encoder';
+import { EngineError, errorMessage, indexCorrupt } from './errors';
+import { runIndex, type ProgressUpdate } from './indexer/indexer';
+import { acquireWriteLock } from './indexer/lock';
+import { manifestTotals, patientCounts, readManifest, MANIFEST_FILE } from './indexer/manifest';
+import type { Logger } from './log';
+import { parseNoteFile } from './notes/parse';
+import { searchStore } from './search';
+import { TABLE_NAME } from './store/schema';
+import { Store } from './store/store';
+
+export type { ProgressUpdate } from './indexer/indexer';
+
+export interface EngineOptions {
+  /** onnxruntime intra-op threads (default: one per CPU core). */
+  threads?: number;
+  /** Chunks per write batch (default 256). */
+  batchChunks?: number;
+  /** Rows from which an IVF_PQ index is built (default 20 000). */
+  annMinRows?: number;
+  encoderBatch?: EncoderOptions['batch'];
+}
+
+/** Whether an index location is a LanceDB URI (object storage) rather than a local folder. */
+export function isUri(location: string): boolean {
+  return /^[a-z][a-z0-9+.-]*:\/\//i.test(location);
+}
+
+export class Engine {
+  private store: Store | undefined;
+  private corruptReason: string | undefined;
+  private indexing: Promise<unknown> = Promise.resolve();
+  private busy = false;
+
+  private constructor(
+    readonly config: EngineConfig,
+    readonly encoder: Encoder,
+    private readonly log: Logger,
+    private readonly options: EngineOptions,
+  ) {}
+
+  /** Loads the model (ModelInvalid, DeviceUnavailable) and opens the index (a corrupt index is reported by status()). */
+  static async open(config: EngineConfig, log: Logger, options: EngineOptions = {}): Promise<Engine> {
+    const encoder = await Encoder.open({ modelDir: config.modelDir, device: config.device, threads: options.threads, batch: options.encoderBatch }, log);
+    const engine = new Engine(config, encoder, log, options);
+    await engine.openStore();
+    return engine;
+  }
+
+  get model(): ModelInfo {
+    return this.encoder.info;
+  }
+
+  /** Local folder for manifest.json and the write lock (beside the index, or in .drehr for a URI index). */
+  get metaDir(): string {
+    return isUri(this.config.indexLocation) ? path.join(this.config.workspaceRoot, '.drehr', 'index-meta') : this.config.indexLocation;
+  }
+
+  private async openStore(): Promise<void> {
+    this.store?.close();
+    this.store = undefined;
+    this.corruptReason = undefined;
+    try {
+      this.store = await Store.open(this.config.indexLocation, this.log);
+    } catch (e) {
+      this.corruptReason = e instanceof EngineError && e.data && 'reason' in e.data ? e.data.reason : errorMessage(e);
+      this.log.warn(`The index cannot be opened: ${this.corruptReason}`);
+    }
+  }
+
+  /** Indexes the workspace (or params.paths). Runs in this engine one at a time; other processes get IndexLocked. */
+  async index(params: IndexParams, onProgress: (p: ProgressUpdate) => void = () => {}, signal?: AbortSignal): Promise<IndexResult> {
+    const run = this.indexing.then(() => this.indexNow(params, onProgress, signal));
+    this.indexing = run.catch(() => undefined);
+    return run;
+  }
+
+  private async indexNow(params: IndexParams, onProgress: (p: ProgressUpdate) => void, signal?: AbortSignal): Promise<IndexResult> {
+    const release = acquireWriteLock(this.metaDir);
+    this.busy = true;
+    try {
+      if (params.rebuild) await this.wipe();
+      else if (!this.store) await this.openStore();
+      if (!this.store) throw indexCorrupt(this.config.indexLocation, this.corruptReason ?? 'unknown');
+      const ctx = { config: this.config, encoder: this.encoder, store: this.store, metaDir: this.metaDir, log: this.log, batchChunks: this.options.batchChunks, annMinRows: this.options.annMinRows };
+      let result;
+      try {
+        result = await runIndex(ctx, params, onProgress, signal);
+      } catch (e) {
+        if (e instanceof EngineError && e.code === ErrorCodes.IndexCorrupt) {
+          this.corruptReason = e.data && 'reason' in e.data ? e.data.reason : e.message;
+          this.store?.close();
+          this.store = undefined;
+        }
+        throw e;
+      }
+      this.busy = false;
+      return { ...result, status: await this.status() };
+    } finally {
+      this.busy = false;
+      release();
+    }
+  }
+
+  /** Removes the table and the manifest (rebuild; also recovers a corrupt index). The lock file stays. */
+  private async wipe(): Promise<void> {
+    this.store?.close();
+    this.store = undefined;
+    fs.rmSync(path.join(this.metaDir, MANIFEST_FILE), { force: true });
+    if (!isUri(this.config.indexLocation)) {
+      fs.rmSync(path.join(this.config.indexLocation, `${TABLE_NAME}.lance`), { recursive: true, force: true });
+    }
+    await this.openStore();
+    const store = this.store as Store | undefined;
+    if (store) await store.drop();
+  }
+
+  async search(params: SearchParams, signal?: AbortSignal): Promise<SearchResult> {
+    if (!this.store) {
+      await this.openStore();
+      if (!this.store) throw indexCorrupt(this.config.indexLocation, this.corruptReason ?? 'unknown');
+    }
+    if (!this.store.exists) await this.store.reopen();
+    if (!this.store.exists) throw new EngineError(ErrorCodes.NotIndexed, 'There is no index yet. Run "DR.EHR: Index Workspace" (CLI: drehr index <folder>) first.');
+    return searchStore(this.store, this.encoder, params, signal);
+  }
+
+  async status(): Promise<IndexStatus> {
+    const location = this.config.indexLocation;
+    const base: IndexStatus = { state: 'missing', location, notes: 0, chunks: 0, patients: 0, modelMismatch: false, hasAnnIndex: false, hasFtsIndex: false };
+    if (this.corruptReason || !this.store) return { ...base, state: 'corrupt', detail: `${this.corruptReason ?? 'not open'}. Run "DR.EHR: Rebuild Index".` };
+    const read = readManifest(this.metaDir);
+    let chunks: number;
+    try {
+      if (!this.store.exists) await this.store.reopen();
+      chunks = await this.store.count();
+    } catch (e) {
+      return { ...base, state: 'corrupt', detail: `${errorMessage(e)}` };
+    }
+    const status: IndexStatus = { ...base, chunks, hasAnnIndex: this.store.hasAnn, hasFtsIndex: this.store.hasFtsIndex };
+    if (read.state === 'corrupt') return { ...status, state: 'corrupt', detail: `${read.reason}. Run "DR.EHR: Rebuild Index".` };
+    if (read.state === 'missing') return { ...status, state: this.busy ? 'indexing' : this.store.exists ? 'stale' : 'missing', detail: this.store.exists ? 'The manifest is missing.' : undefined };
+    const m = read.manifest;
+    const totals = manifestTotals(m);
+    status.notes = totals.notes;
+    status.patients = totals.patients;
+    status.modelId = m.modelId;
+    status.modelMismatch = m.modelId !== this.encoder.info.id;
+    if (m.lastIndexedAt) status.lastIndexedAt = m.lastIndexedAt;
+    if (this.busy) {
+      status.state = 'indexing';
+    } else if (status.modelMismatch) {
+      status.state = 'stale';
+      status.detail = `Built with model ${m.modelId}; the loaded model is ${this.encoder.info.id}. Index again to re-embed.`;
+    } else if (m.pending.length > 0 || !m.lastIndexedAt) {
+      status.state = 'stale';
+      status.detail = 'An index run did not finish. Index again to complete it.';
+    } else {
+      status.state = chunks === 0 ? 'empty' : 'ready';
+    }
+    return status;
+  }
+
+  listPatients(): PatientSummary[] {
+    const read = readManifest(this.metaDir);
+    if (read.state !== 'ok') return [];
+    return [...patientCounts(read.manifest).entries()].map(([patientId, notes]) => ({ patientId, notes })).sort((a, b) => a.patientId.localeCompare(b.patientId));
+  }
+
+  /** The full text of an indexed note (for CSV/JSONL rows, which have no file of their own). */
+  async getNote(noteId: string): Promise<NoteText> {
+    const loc = this.store ? await this.store.noteLocation(noteId) : undefined;
+    if (!loc) throw new EngineError(ErrorCodes.BadRequest, `Note ${noteId} is not in the index. Index the workspace again.`);
+    let bytes: Buffer;
+    try {
+      bytes = fs.readFileSync(path.join(this.config.workspaceRoot, loc.source));
+    } catch (e) {
+      throw new EngineError(ErrorCodes.BadRequest, `The file of note ${noteId} (${loc.source}) cannot be read: ${errorMessage(e)}`);
+    }
+    const parsed = parseNoteFile(loc.source, bytes, { columns: this.config.columns, maxFileBytes: this.config.maxFileBytes });
+    const note = parsed.notes.find((n) => n.noteId === noteId && (loc.row < 0 || n.row === loc.row)) ?? parsed.notes.find((n) => n.noteId === noteId);
+    if (!note) throw new EngineError(ErrorCodes.BadRequest, `Note ${noteId} is no longer in ${loc.source}. Index the workspace again.`);
+    const out: NoteText = { noteId, patientId: note.patientId, sourcePath: note.source, text: note.text };
+    if (note.row >= 0) out.row = note.row;
+    return out;
+  }
+
+  /** Loads a model folder to check it, without switching to it. */
+  static async validateModel(modelDir: string, log: Logger): Promise<ModelInfo> {
+    const enc = await Encoder.open({ modelDir, device: 'cpu', threads: 1 }, log);
+    const info = enc.info;
+    await enc.close();
+    return info;
+  }
+
+  async close(): Promise<void> {
+    try {
+      await this.indexing;
+    } finally {
+      this.store?.close();
+      this.store = undefined;
+      await this.encoder.close();
+    }
+  }
+}

@@ -1,0 +1,159 @@
+/**
+ * One note file's bytes → notes and problems. Pure (no I/O): the indexer reads the bytes, this decides.
+ * .txt/.md: one note with optional front matter. .csv/.jsonl: one note a row, columns per ColumnMapping.
+ * Problems never contain note text.
+ */
+import { decodeNoteBytes } from './decode';
+import { parseFrontMatter } from './frontmatter';
+import { parseCsv } from './csv';
+import { resolveColumns, type ResolvedColumns } from './columns';
+import type { Note, ParsedFile, Problem, ReadOptions } from './types';
+
+export type NoteFormat = 'text' | 'csv' | 'jsonl';
+
+export function noteFormat(relPath: string): NoteFormat | undefined {
+  const ext = relPath.slice(relPath.lastIndexOf('.') + 1).toLowerCase();
+  if (ext === 'txt' || ext === 'md') return 'text';
+  if (ext === 'csv') return 'csv';
+  if (ext === 'jsonl') return 'jsonl';
+  return undefined;
+}
+
+/** Patient of a note without a patient field: its parent folder, or 'default' at the workspace root. */
+export function patientFromPath(relPath: string): string {
+  const parts = relPath.split('/');
+  return parts.length > 1 ? parts[parts.length - 2] : 'default';
+}
+
+export function tooLargeProblem(relPath: string, size: number, maxFileBytes: number): Problem {
+  const mb = (n: number): string => (n / 1048576).toFixed(1);
+  return {
+    path: relPath,
+    severity: 'error',
+    message: `File is ${mb(size)} MB, over the ${mb(maxFileBytes)} MB limit; skipped. Raise drehr.notes.maxFileSizeMB or split the file.`,
+  };
+}
+
+export function parseNoteFile(relPath: string, bytes: Uint8Array, opts: ReadOptions): ParsedFile {
+  const problem = (severity: Problem['severity'], message: string, row?: number): Problem =>
+    row === undefined ? { path: relPath, severity, message } : { path: relPath, row, severity, message };
+  const format = noteFormat(relPath);
+  if (!format) return { notes: [], problems: [problem('error', 'Not a note file (.txt, .md, .csv or .jsonl); skipped.')] };
+  if (bytes.length > opts.maxFileBytes) return { notes: [], problems: [tooLargeProblem(relPath, bytes.length, opts.maxFileBytes)] };
+  if (bytes.length === 0) return { notes: [], problems: [problem('warning', 'File is empty; nothing to index.')] };
+  const decoded = decodeNoteBytes(bytes);
+  if (!decoded.ok) {
+    const message =
+      decoded.reason === 'binary'
+        ? 'File holds NUL bytes, so it is binary, not a note; skipped. Exclude it with drehr.notes.exclude.'
+        : 'File is not valid UTF-8; skipped. Convert it to UTF-8 (e.g. iconv -f latin1 -t utf-8) and index again.';
+    return { notes: [], problems: [problem('error', message)] };
+  }
+  const text = decoded.text;
+  if (format === 'text') return parseTextNote(relPath, text, problem);
+  const parsed = format === 'csv' ? parseCsvNotes(relPath, text, opts, problem) : parseJsonlNotes(relPath, text, opts, problem);
+  if (parsed.notes.length === 0 && parsed.problems.length === 0) parsed.problems.push(problem('warning', 'File has no rows; nothing to index.'));
+  return parsed;
+}
+
+type MakeProblem = (severity: Problem['severity'], message: string, row?: number) => Problem;
+
+function parseTextNote(relPath: string, text: string, problem: MakeProblem): ParsedFile {
+  const fm = parseFrontMatter(text);
+  if (text.slice(fm.bodyStart).trim() === '') return { notes: [], problems: [problem('warning', 'Note has no text; nothing to index.')] };
+  const f = fm.fields;
+  const note: Note = {
+    noteId: f.note_id || relPath.replace(/\.[^./]*$/, ''),
+    patientId: f.patient_id || patientFromPath(relPath),
+    noteType: f.note_type ?? '',
+    date: f.date ?? '',
+    source: relPath,
+    row: -1,
+    text,
+    bodyStart: fm.bodyStart,
+  };
+  return { notes: [note], problems: [] };
+}
+
+function rowNote(relPath: string, row: number, get: (column: string | undefined) => string, cols: ResolvedColumns): Note {
+  return {
+    noteId: get(cols.noteId) || `${relPath}#${row}`,
+    patientId: get(cols.patientId) || patientFromPath(relPath),
+    noteType: get(cols.noteType),
+    date: get(cols.date),
+    source: relPath,
+    row,
+    text: get(cols.text),
+    bodyStart: 0,
+  };
+}
+
+function noTextColumn(header: readonly string[], problem: MakeProblem): ParsedFile {
+  const shown = header.slice(0, 12).join(', ');
+  return {
+    notes: [],
+    problems: [problem('error', `No note text column (looked for text, note, note_text; found: ${shown}). Set drehr.columns.text.`)],
+  };
+}
+
+function parseCsvNotes(relPath: string, text: string, opts: ReadOptions, problem: MakeProblem): ParsedFile {
+  let table;
+  try {
+    table = parseCsv(text);
+  } catch (e) {
+    return { notes: [], problems: [problem('error', `Not a readable CSV: ${(e as Error).message}. Check the file's header line.`)] };
+  }
+  const cols = resolveColumns(table.header, opts.columns);
+  if (!cols.text) return noTextColumn(table.header, problem);
+  const index = new Map(table.header.map((h, i) => [h, i]));
+  const notes: Note[] = [];
+  const problems: Problem[] = [];
+  for (const rec of table.records) {
+    if ('error' in rec) {
+      problems.push(problem('error', `Row ${rec.row} is malformed (${rec.error}); skipped, the other rows are indexed. Fix the quoting in that row.`, rec.row));
+      continue;
+    }
+    const get = (c: string | undefined): string => (c === undefined ? '' : (rec.fields[index.get(c) ?? -1] ?? '').trim());
+    const note = rowNote(relPath, rec.row, get, cols);
+    note.text = rec.fields[index.get(cols.text) ?? -1] ?? '';
+    if (note.text.trim() === '') problems.push(problem('warning', `Row ${rec.row} has no note text; skipped.`, rec.row));
+    else notes.push(note);
+  }
+  return { notes, problems };
+}
+
+function parseJsonlNotes(relPath: string, text: string, opts: ReadOptions, problem: MakeProblem): ParsedFile {
+  const notes: Note[] = [];
+  const problems: Problem[] = [];
+  const lines = text.split('\n');
+  let cols: ResolvedColumns | undefined;
+  for (let i = 0; i < lines.length; i++) {
+    const row = i + 1;
+    const line = lines[i].trim();
+    if (line === '') continue;
+    let obj: unknown;
+    try {
+      obj = JSON.parse(line);
+    } catch {
+      problems.push(problem('error', `Line ${row} is not valid JSON; skipped, the other lines are indexed.`, row));
+      continue;
+    }
+    if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) {
+      problems.push(problem('error', `Line ${row} is not a JSON object; skipped.`, row));
+      continue;
+    }
+    const rec = obj as Record<string, unknown>;
+    cols ??= resolveColumns(Object.keys(rec), opts.columns);
+    if (!cols.text) return noTextColumn(Object.keys(rec), problem);
+    const get = (c: string | undefined): string => {
+      const v = c === undefined ? undefined : rec[c];
+      return v === undefined || v === null ? '' : typeof v === 'string' ? v.trim() : String(v);
+    };
+    const note = rowNote(relPath, row, get, cols);
+    const raw = rec[cols.text];
+    note.text = typeof raw === 'string' ? raw : '';
+    if (note.text.trim() === '') problems.push(problem('warning', `Line ${row} has no note text; skipped.`, row));
+    else notes.push(note);
+  }
+  return { notes, problems };
+}

@@ -1,0 +1,143 @@
+/**
+ * The JSON-RPC side of the sidecar: every request of src/shared/protocol.ts mapped onto the Engine.
+ * Cancellation tokens become AbortSignals; a new Search aborts the searches still in flight; EngineErrors
+ * become ResponseErrors with their code and typed data.
+ */
+import { CancellationToken, ErrorCodes as RpcErrorCodes, ResponseError, type MessageConnection } from 'vscode-jsonrpc/node';
+import {
+  ErrorCodes,
+  GetNote,
+  GetStatus,
+  IndexWorkspace,
+  Initialize,
+  ListPatients,
+  Log,
+  Progress,
+  Search,
+  Shutdown,
+  StatusChanged,
+  ValidateModel,
+  type EngineConfig,
+  type LogParams,
+} from '../shared/protocol';
+import { Engine } from './engine';
+import { CancelledError, EngineError, errorMessage } from './errors';
+import type { Logger } from './log';
+
+export const SIDECAR_VERSION = '0.1.0';
+/** JSON-RPC's (LSP's) code for a request the client cancelled. */
+const REQUEST_CANCELLED = -32800;
+
+export function rpcLogger(conn: MessageConnection): Logger {
+  const send = (level: LogParams['level'], message: string): void => void conn.sendNotification(Log, { level, message }).catch(() => undefined);
+  return { info: (m) => send('info', m), warn: (m) => send('warn', m), error: (m) => send('error', m), debug: (m) => send('debug', m) };
+}
+
+function signalOf(token: CancellationToken): { signal: AbortSignal; dispose: () => void } {
+  const ac = new AbortController();
+  if (token.isCancellationRequested) ac.abort();
+  const sub = token.onCancellationRequested(() => ac.abort());
+  return { signal: ac.signal, dispose: () => sub.dispose() };
+}
+
+function toResponseError(e: unknown): ResponseError<unknown> {
+  if (e instanceof ResponseError) return e;
+  if (e instanceof CancelledError) return new ResponseError(REQUEST_CANCELLED, 'Cancelled');
+  if (e instanceof EngineError) return new ResponseError(e.code, e.message, e.data);
+  return new ResponseError(RpcErrorCodes.InternalError, `Internal sidecar error: ${errorMessage(e)}`);
+}
+
+export function serve(conn: MessageConnection, onShutdown: () => void): void {
+  const log = rpcLogger(conn);
+  let engine: Engine | undefined;
+  let opening: Promise<Engine> | undefined;
+  const searches = new Set<AbortController>();
+
+  const need = async (): Promise<Engine> => {
+    if (opening) return opening;
+    throw new ResponseError(ErrorCodes.BadRequest, 'The sidecar is not initialized: send drehr/initialize first.');
+  };
+  const handle =
+    <P, R>(fn: (p: P, signal: AbortSignal) => Promise<R>) =>
+    async (p: P, token: CancellationToken): Promise<R> => {
+      const { signal, dispose } = signalOf(token);
+      try {
+        return await fn(p, signal);
+      } catch (e) {
+        if (signal.aborted && !(e instanceof EngineError)) throw toResponseError(new CancelledError());
+        throw toResponseError(e);
+      } finally {
+        dispose();
+      }
+    };
+
+  conn.onRequest(
+    Initialize,
+    handle(async (config: EngineConfig) => {
+      const old = engine;
+      engine = undefined;
+      opening = (async () => {
+        if (old) await old.close();
+        return Engine.open(config, log);
+      })();
+      opening.catch(() => (opening = undefined));
+      engine = await opening;
+      return { sidecarVersion: SIDECAR_VERSION, model: engine.model, index: await engine.status() };
+    }),
+  );
+
+  conn.onRequest(
+    IndexWorkspace,
+    handle(async (params, signal) => {
+      const e = await need();
+      const result = await e.index(
+        params,
+        (p) => void conn.sendNotification(Progress, { workId: params.workId, ...p }).catch(() => undefined),
+        signal,
+      );
+      void conn.sendNotification(StatusChanged, result.status).catch(() => undefined);
+      return result;
+    }),
+  );
+
+  conn.onRequest(
+    Search,
+    handle(async (params, signal) => {
+      const e = await need();
+      // A new search makes the older ones stale: abort them.
+      for (const s of searches) s.abort();
+      searches.clear();
+      const mine = new AbortController();
+      searches.add(mine);
+      const onAbort = (): void => mine.abort();
+      signal.addEventListener('abort', onAbort);
+      try {
+        const result = await e.search(params, mine.signal);
+        if (mine.signal.aborted) throw new CancelledError();
+        return result;
+      } finally {
+        signal.removeEventListener('abort', onAbort);
+        searches.delete(mine);
+      }
+    }),
+  );
+
+  const handle0 =
+    <R>(fn: () => Promise<R>) =>
+    (token: CancellationToken): Promise<R> =>
+      handle<undefined, R>(fn)(undefined, token);
+  conn.onRequest(GetStatus, handle0(async () => (await need()).status()));
+  conn.onRequest(ListPatients, handle0(async () => (await need()).listPatients()));
+  conn.onRequest(GetNote, handle(async (p) => (await need()).getNote(p.noteId)));
+  conn.onRequest(ValidateModel, handle(async (p) => Engine.validateModel(p.modelDir, log)));
+  conn.onRequest(
+    Shutdown,
+    handle0(async () => {
+      const e = engine;
+      engine = undefined;
+      opening = undefined;
+      await e?.close();
+      onShutdown();
+    }),
+  );
+}

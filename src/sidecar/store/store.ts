@@ -1,0 +1,220 @@
+/**
+ * The LanceDB chunk table: writes by source (delete then add, so a repeated write is idempotent), dense and
+ * BM25 search with filters, index upkeep (FTS after writes; IVF_PQ once the table is large). Any LanceDB
+ * failure to read the table becomes IndexCorrupt.
+ */
+import * as lancedb from '@lancedb/lancedb';
+import { errorMessage, indexCorrupt } from '../errors';
+import type { Logger } from '../log';
+import { ANN_MIN_ROWS, annParams, annSearchParams } from './ann';
+import { equals, sourceFilters, underFolder } from './filters';
+import { chunkSchema, RESULT_COLUMNS, TABLE_NAME, type ChunkRow } from './schema';
+
+/** A row as searches return it (no vector). */
+export type StoredChunk = Omit<ChunkRow, 'vector' | 'file_hash'>;
+
+export interface RankedChunk {
+  chunk: StoredChunk;
+  score: number;
+}
+
+export class Store {
+  private table: lancedb.Table | undefined;
+  private annPartitions = 0;
+
+  private constructor(
+    readonly location: string,
+    private readonly db: lancedb.Connection,
+    private readonly log: Logger,
+  ) {}
+
+  static async open(location: string, log: Logger): Promise<Store> {
+    let db: lancedb.Connection;
+    try {
+      // Re-check the table version at most every second, so a reader sees another process's writes.
+      db = await lancedb.connect(location, { readConsistencyInterval: 1 });
+    } catch (e) {
+      throw indexCorrupt(location, errorMessage(e));
+    }
+    const store = new Store(location, db, log);
+    await store.reopen();
+    return store;
+  }
+
+  /** Opens the table again (after another process wrote it, or after a rebuild). */
+  async reopen(): Promise<void> {
+    this.table?.close();
+    this.table = undefined;
+    try {
+      if ((await this.db.tableNames()).includes(TABLE_NAME)) this.table = await this.db.openTable(TABLE_NAME);
+      if (this.table) await this.refreshIndexInfo();
+    } catch (e) {
+      this.table = undefined;
+      throw indexCorrupt(this.location, errorMessage(e));
+    }
+  }
+
+  get exists(): boolean {
+    return this.table !== undefined;
+  }
+
+  get hasAnn(): boolean {
+    return this.annPartitions > 0;
+  }
+
+  private hasFts = false;
+  get hasFtsIndex(): boolean {
+    return this.hasFts;
+  }
+
+  private async refreshIndexInfo(): Promise<void> {
+    const indices = this.table ? await this.table.listIndices() : [];
+    this.hasFts = indices.some((i) => i.indexType === 'FTS');
+    const ann = indices.find((i) => i.columns.includes('vector'));
+    this.annPartitions = 0;
+    if (ann && this.table) {
+      const rows = await this.table.countRows();
+      this.annPartitions = annParams(rows, 1).numPartitions;
+    }
+  }
+
+  private async guard<T>(what: () => Promise<T>): Promise<T> {
+    try {
+      return await what();
+    } catch (e) {
+      throw indexCorrupt(this.location, errorMessage(e));
+    }
+  }
+
+  async ensureTable(dim: number): Promise<lancedb.Table> {
+    if (this.table) return this.table;
+    const t = await this.guard(() => this.db.createEmptyTable(TABLE_NAME, chunkSchema(dim), { mode: 'overwrite' }));
+    this.table = t;
+    return t;
+  }
+
+  /** Drops the table (rebuild, model change). */
+  async drop(): Promise<void> {
+    this.table?.close();
+    this.table = undefined;
+    this.hasFts = false;
+    this.annPartitions = 0;
+    await this.guard(async () => {
+      if ((await this.db.tableNames()).includes(TABLE_NAME)) await this.db.dropTable(TABLE_NAME);
+    });
+  }
+
+  async count(filter?: string): Promise<number> {
+    if (!this.table) return 0;
+    const t = this.table;
+    return this.guard(() => t.countRows(filter));
+  }
+
+  /** Deletes every row of these sources, and of every source under these folders. Returns rows deleted. */
+  async deleteSources(sources: readonly string[], folders: readonly string[] = []): Promise<number> {
+    if (!this.table || (sources.length === 0 && folders.length === 0)) return 0;
+    const t = this.table;
+    const filters = [...sourceFilters(sources), ...folders.map(underFolder)];
+    return this.guard(async () => {
+      let deleted = 0;
+      for (const f of filters) {
+        const n = await t.countRows(f);
+        if (n > 0) {
+          await t.delete(f);
+          deleted += n;
+        }
+      }
+      return deleted;
+    });
+  }
+
+  async add(rows: readonly ChunkRow[], dim: number): Promise<void> {
+    if (rows.length === 0) return;
+    const t = await this.ensureTable(dim);
+    const schema = chunkSchema(dim);
+    await this.guard(() => t.add(lancedb.makeArrowTable(rows as unknown as Record<string, unknown>[], { schema })));
+  }
+
+  /** Brings the FTS index up to date and builds the ANN index once the table is large. */
+  async refreshIndexes(dim: number, annMinRows = ANN_MIN_ROWS): Promise<void> {
+    if (!this.table) return;
+    const t = this.table;
+    await this.guard(async () => {
+      const rows = await t.countRows();
+      if (rows === 0) return;
+      if (!this.hasFts) {
+        await t.createIndex('text', { config: lancedb.Index.fts(), replace: true });
+      }
+      if (this.annPartitions === 0 && rows >= annMinRows) {
+        const p = annParams(rows, dim);
+        this.log.info(`Building the ANN index (IVF_PQ, ${p.numPartitions} partitions, ${p.numSubVectors} sub-vectors) over ${rows} chunks.`);
+        await t.createIndex('vector', { config: lancedb.Index.ivfPq({ ...p, distanceType: 'cosine' }), replace: true });
+      }
+      await t.optimize({ cleanupOlderThan: new Date(Date.now() - 60_000) });
+      await this.refreshIndexInfo();
+    });
+  }
+
+  async dense(vector: Float32Array, k: number, where: string | undefined): Promise<RankedChunk[]> {
+    if (!this.table) return [];
+    const t = this.table;
+    return this.guard(async () => {
+      let q = t.vectorSearch(Array.from(vector)).distanceType('cosine').select([...RESULT_COLUMNS, '_distance']).limit(k);
+      if (this.annPartitions > 0) {
+        const s = annSearchParams(this.annPartitions);
+        q = q.nprobes(s.nprobes).refineFactor(s.refineFactor);
+      }
+      if (where) q = q.where(where);
+      const rows = (await q.toArray()) as Array<StoredChunk & { _distance: number }>;
+      return rows.map((r) => ({ chunk: plain(r), score: 1 - r._distance }));
+    });
+  }
+
+  async bm25(query: string, k: number, where: string | undefined): Promise<RankedChunk[]> {
+    if (!this.table || query.trim() === '') return [];
+    const t = this.table;
+    return this.guard(async () => {
+      let q = t.query().fullTextSearch(new lancedb.MatchQuery(query, 'text')).select([...RESULT_COLUMNS, '_score']).limit(k);
+      if (where) q = q.where(where);
+      const rows = (await q.toArray()) as Array<StoredChunk & { _score: number }>;
+      return rows.map((r) => ({ chunk: plain(r), score: r._score }));
+    });
+  }
+
+  /** The first chunk of a note (to find its source and row). */
+  async noteLocation(noteId: string): Promise<StoredChunk | undefined> {
+    if (!this.table) return undefined;
+    const t = this.table;
+    const rows = await this.guard(() => t.query().where(equals('note_id', noteId)).select(RESULT_COLUMNS).limit(1).toArray());
+    return rows.length ? plain(rows[0] as StoredChunk) : undefined;
+  }
+
+  /** Every chunk id (tests, benchmarks: compare two indexes). */
+  async allIds(): Promise<string[]> {
+    if (!this.table) return [];
+    const t = this.table;
+    const rows = await this.guard(() => t.query().select(['id']).toArray());
+    return rows.map((r) => (r as { id: string }).id);
+  }
+
+  close(): void {
+    this.table?.close();
+    this.table = undefined;
+    this.db.close();
+  }
+}
+
+function plain(r: StoredChunk): StoredChunk {
+  return {
+    id: r.id,
+    note_id: r.note_id,
+    patient_id: r.patient_id,
+    note_type: r.note_type,
+    date: r.date,
+    source: r.source,
+    row: r.row,
+    char_start: r.char_start,
+    char_end: r.char_end,
+    text: r.text,
+  };
+}
