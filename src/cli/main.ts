@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 /** `drehr`: the command-line tool (dist/cli.js). Exit codes in exitCodes.ts and README.md. */
 import { evalCommand } from '../eval/cli';
 import { errorMessage } from '../sidecar/errors';
