@@ -17,7 +17,7 @@ eval-<benchmark>/), default .drehr/eval/<benchmark>/ under the current folder.
   --out DIR        where report.md and report.json go
   --json           print the report as JSON on stdout, progress as JSON lines on stderr
   --chunking W,O,M chunking of the index (default 100,10,50, the paper's); must match bench.json
-  --depth N        depth of the corpus ranking (default: the whole corpus, at most 20000)
+  --depth N        depth of the corpus ranking (default: the whole corpus, at most 1000)
   --cache DIR      where benchmark indexes are kept (default ~/.cache/drehr/eval)
   --device D       auto, cpu or cuda (default cpu)
 

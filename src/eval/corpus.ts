@@ -22,7 +22,7 @@ export const MAX_NOTE_BYTES = 64 * 1024 * 1024;
 function walk(root: string, rel = ''): string[] {
   const out: string[] = [];
   for (const e of fs.readdirSync(path.join(root, rel), { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
-    if (e.name.startsWith('.')) continue;
+    if (e.name.startsWith('.') || e.name === 'node_modules' || e.name === 'README.md') continue; // the engine's default excludes
     const r = rel ? `${rel}/${e.name}` : e.name;
     if (e.isDirectory()) out.push(...walk(root, r));
     else if (e.isFile() && noteFormat(r)) out.push(r);

@@ -10,11 +10,15 @@ import type { ChunkingOptions, EngineConfig, Problem, SearchParams, SearchResult
 import type { BenchIssue, EvalReport, RankerName, RankerResult } from '../shared/webview-eval';
 import { BenchmarkError, checkAgainstCorpus, chunkingMismatch, readBenchmark } from './benchmark';
 import { DEFAULT_COLUMNS, MAX_NOTE_BYTES, readCorpus } from './corpus';
+import { DEFAULT_EXCLUDE, DEFAULT_INCLUDE } from '../sidecar/defaults';
 import { candidatePairs, runRanker, type Ranker } from './run';
 
 export const DEFAULT_CHUNKING: ChunkingOptions = { words: 100, overlap: 10, minWords: 50 };
-/** eval.py ranks the whole corpus; we ask for that up to this many chunks (then per-note searches). */
-export const MAX_DEPTH = 20000;
+/**
+ * eval.py ranks the whole corpus; we ask for that up to the engine's largest k (src/sidecar/search.ts MAX_K),
+ * and above it rank each note with a search restricted to the note.
+ */
+export const MAX_DEPTH = 1000;
 
 export interface EvalModelInfo {
   id: string;
@@ -90,8 +94,8 @@ export async function evaluate(opts: EvaluateOptions, openEngine: OpenEngine): P
     indexLocation: path.join(opts.cacheDir, `${bench.meta.name}-${key}`, path.basename(path.resolve(opts.modelDir))),
     modelDir: path.resolve(opts.modelDir),
     device: opts.device,
-    include: ['**/*.{txt,md,csv,jsonl}'],
-    exclude: [],
+    include: [...DEFAULT_INCLUDE],
+    exclude: [...DEFAULT_EXCLUDE],
     columns: DEFAULT_COLUMNS,
     chunking: opts.chunking,
     maxFileBytes: MAX_NOTE_BYTES,
