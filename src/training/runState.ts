@@ -120,6 +120,8 @@ const EXIT_MEANING: Record<number, string> = {
  * the last event decides between running (elsewhere) and interrupted.
  */
 export function deriveStatus(p: RunProgress, proc: ProcessInfo): DerivedStatus {
+  // 130 is the trainer's own "interrupted" (contract), even when it also wrote an error event on the way out.
+  if (proc.ended && proc.exitCode === 130 && !p.done) return { status: 'interrupted', detail: interruptedDetail(p) };
   if (p.error) return { status: 'failed', detail: p.error.message };
   if (p.done) return { status: 'finished', detail: `finished after ${p.step} steps` };
   if (proc.taskRunning || proc.pidAlive) {

@@ -46,6 +46,9 @@ describe('training run state', () => {
     assert.equal(deriveStatus(done, idle).status, 'finished');
     const failed = fold([...started, '{"event":"error","message":"CUDA out of memory","hint":"lower batch_size"}']);
     assert.deepEqual(deriveStatus(failed, { taskRunning: true, ended: false }), { status: 'failed', detail: 'CUDA out of memory' });
+    // Exit 130 is an interruption even when the trainer said goodbye with an error event.
+    assert.equal(deriveStatus(failed, { taskRunning: false, ended: true, exitCode: 130 }).status, 'interrupted');
+    assert.equal(deriveStatus(failed, { taskRunning: false, ended: true, exitCode: 1 }).status, 'failed');
   });
 
   it('a live task or a live pid means running', () => {

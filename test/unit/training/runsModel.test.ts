@@ -80,7 +80,7 @@ describe('training run folders', () => {
   it('RunsModel lists runs newest first with derived status and tells what changed', async () => {
     const now = Date.now();
     const model = new RunsModel(tmp, () => now);
-    assert.deepEqual(model.runs, []);
+    assert.equal(model.runs.length, 0);
     const a = config('a-old', tmp, new Date(Date.UTC(2026, 0, 1)));
     const b = config('b-new', tmp, new Date(Date.UTC(2026, 5, 1)));
     await createRun(a.output_dir, a);
