@@ -97,3 +97,10 @@ export type HostToEvalView =
 export type EvalViewToHost =
   | { type: 'ready' }
   | { type: 'openFile'; which: 'md' | 'json' };
+
+/** The host runs this on every message from the webview (untrusted input). */
+export function isEvalViewToHost(x: unknown): x is EvalViewToHost {
+  if (typeof x !== 'object' || x === null) return false;
+  const m = x as { type?: unknown; which?: unknown };
+  return m.type === 'ready' || (m.type === 'openFile' && (m.which === 'md' || m.which === 'json'));
+}
