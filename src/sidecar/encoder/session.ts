@@ -44,20 +44,21 @@ export async function openSession(onnxPath: string, modelDir: string, relOnnx: s
     interOpNumThreads: 1,
     graphOptimizationLevel: 'all',
   });
-  const missing = device === 'auto' ? cudaMissingReason() : undefined;
+  const unavailable = (reason: string): EngineError =>
+    new EngineError(
+      ErrorCodes.DeviceUnavailable,
+      `CUDA was asked for (drehr.device = cuda) but cannot be loaded: ${reason}. Install the onnxruntime CUDA provider libraries or set drehr.device to auto or cpu.`,
+      { reason },
+    );
+  const missing = device === 'cpu' ? undefined : cudaMissingReason();
+  if (missing && device === 'cuda') throw unavailable(missing);
   if (missing) log.info(`CUDA is not available (${missing}); the encoder runs on CPU.`);
-  if (device === 'cuda' || (device === 'auto' && !missing)) {
+  if (device !== 'cpu' && !missing) {
     try {
       return { session: await ort.InferenceSession.create(onnxPath, options(['cuda'])), device: 'cuda' };
     } catch (e) {
       const reason = firstLine(errorMessage(e));
-      if (device === 'cuda') {
-        throw new EngineError(
-          ErrorCodes.DeviceUnavailable,
-          `CUDA was asked for (drehr.device = cuda) but cannot be loaded: ${reason}. Install the onnxruntime CUDA provider libraries or set drehr.device to auto or cpu.`,
-          { reason },
-        );
-      }
+      if (device === 'cuda') throw unavailable(reason);
       log.info(`CUDA is not available (${reason}); the encoder runs on CPU.`);
     }
   }
