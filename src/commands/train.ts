@@ -7,8 +7,9 @@ import * as vscode from 'vscode';
 import * as path from 'node:path';
 import type { Ctx } from '../ctx';
 import { defaultModelDir, modelDir } from '../config';
-import { ValidateModel, type ModelInfo } from '../shared/protocol';
-import { reportError, requireFolder, requireTrust } from './guard';
+import type { ModelInfo } from '../shared/protocol';
+import { offer, requireFolder, requireTrust } from './guard';
+import { selectModel } from './model';
 import { TrainingController } from '../training/controller';
 import { DrehrTaskProvider, buildTask } from '../training/taskProvider';
 import { TASK_TYPE, type DrehrTaskDefinition } from '../training/taskDefinition';
@@ -25,6 +26,37 @@ export const WAIT_RUN_COMMAND = 'drehr.training.waitForRun';
 export interface StartedRun {
   runId: string;
   runDir: string;
+}
+
+/** What Use This Model returns. */
+export interface UsedModel {
+  modelPath: string;
+  model: ModelInfo;
+  /** Index Workspace ran with the new model. */
+  reindexed: boolean;
+}
+
+const RELOAD_TIMEOUT_MS = 60_000;
+
+/** Resolves true once the sidecar runs with the model of `dir` loaded (after the restart a setting change causes). */
+function waitForModel(ctx: Ctx, dir: string, timeoutMs: number): Promise<boolean> {
+  const want = path.resolve(dir);
+  const loaded = (): boolean => {
+    const s = ctx.client.state;
+    return s.kind === 'running' && path.resolve(s.init.model.dir) === want;
+  };
+  if (loaded()) return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const sub = ctx.onDidChange(() => {
+      if (loaded()) finish(true);
+    });
+    const timer = setTimeout(() => finish(false), timeoutMs);
+    const finish = (ok: boolean): void => {
+      clearTimeout(timer);
+      sub.dispose();
+      resolve(ok);
+    };
+  });
 }
 
 /** A run as the refresh and wait commands return it. */
@@ -143,7 +175,7 @@ export function register(ctx: Ctx): void {
     return { runId, runDir };
   }
 
-  async function useRunModel(arg?: RunsNode | string): Promise<{ modelPath: string; model: ModelInfo } | undefined> {
+  async function useRunModel(arg?: RunsNode | string): Promise<UsedModel | undefined> {
     const id = typeof arg === 'string' ? arg : arg?.kind === 'run' ? arg.id : arg?.runId;
     if (!id) {
       void vscode.window.showInformationMessage('Pick a finished run in the Training Runs view and choose "Use This Model".');
@@ -158,29 +190,26 @@ export function register(ctx: Ctx): void {
     }
     if (run.status.status !== 'finished' || !run.modelReady) {
       void vscode.window.showErrorMessage(
-        run.status.status === 'finished' ? `Run ${id} finished but its model folder ${run.modelDir} has no drehr.json: export it first (a drehr task with stage "export").` : `Run ${id} is ${run.status.status}: only a finished run has a model to use.`,
+        run.status.status === 'finished'
+          ? `Run ${id} finished but its model folder ${run.modelDir} has no drehr.json: export it first (a drehr task with stage "export").`
+          : `Run ${id} is ${run.status.status}: only a finished run has a model to use.`,
       );
       return undefined;
     }
-    let info: ModelInfo;
-    try {
-      info = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `DR.EHR: checking the model of run ${id}…`, cancellable: true }, (_p, token) =>
-        ctx.client.request(ValidateModel, { modelDir: run.modelDir }, token),
-      );
-    } catch (e) {
-      reportError(ctx, e, `checking the model of run ${id}`);
-      return undefined;
+    // Select Model's path: ValidateModel in the sidecar, then drehr.modelPath (which restarts the sidecar).
+    const selected = await selectModel(ctx, run.modelDir);
+    if (!selected?.ok) return undefined;
+    ctx.log.info(`Training run ${id}: its model ${selected.model.id} is now drehr.modelPath; re-embedding the index once the sidecar has it loaded.`);
+    const loaded = await waitForModel(ctx, run.modelDir, RELOAD_TIMEOUT_MS);
+    if (!loaded) {
+      const msg = `The sidecar has not loaded the model of run ${id} yet; run "DR.EHR: Index Workspace" once it has, to re-embed the index.`;
+      ctx.log.warn(msg);
+      offer('warning', msg, ['Show Logs', 'Index Workspace']);
+      return { modelPath: selected.modelDir, model: selected.model, reindexed: false };
     }
-    const root = ctx.workspaceRoot ?? '';
-    const relPath = root ? path.relative(root, run.modelDir) : '';
-    const modelPath = relPath && !relPath.startsWith('..') && !path.isAbsolute(relPath) ? relPath : run.modelDir;
-    const target = vscode.workspace.workspaceFolders?.length ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global;
-    await vscode.workspace.getConfiguration('drehr').update('modelPath', modelPath, target);
-    ctx.log.info(`Model switched to ${info.id} (${info.name}) from training run ${id}; the sidecar restarts and the index is re-embedded.`);
-    void vscode.window.showInformationMessage(`DR.EHR now uses the model of run ${id} (${info.id}). Re-embedding the index with it.`);
-    // Changing drehr.modelPath restarts the sidecar; the next index run sees the new model id and re-embeds.
-    void vscode.commands.executeCommand('drehr.indexWorkspace');
-    return { modelPath, model: info };
+    // The index manifest records the model id: a changed model re-embeds every note on this run.
+    await vscode.commands.executeCommand('drehr.indexWorkspace');
+    return { modelPath: selected.modelDir, model: selected.model, reindexed: true };
   }
 
   ctx.extensionScope.push(
