@@ -1,0 +1,43 @@
+"""Progress events (docs/CONTRACTS.md "Training runs"): one JSON object a line on stdout, also appended to
+<run>/events.jsonl. Only rank 0 of a distributed run writes. Never carries note or query text."""
+from __future__ import annotations
+
+import json
+import math
+import os
+import sys
+import time
+
+
+def _clean(x):
+    if isinstance(x, float) and not math.isfinite(x):
+        return None
+    if isinstance(x, dict):
+        return {k: _clean(v) for k, v in x.items()}
+    if isinstance(x, list):
+        return [_clean(v) for v in x]
+    return x
+
+
+class Events:
+    def __init__(self, run_dir: str | None, enabled: bool = True, stream=None):
+        self.enabled = enabled
+        self.stream = stream or sys.stdout
+        self.path = os.path.join(run_dir, "events.jsonl") if run_dir else None
+        if self.path and enabled:
+            os.makedirs(run_dir, exist_ok=True)
+
+    def emit(self, event: str, **fields) -> None:
+        if not self.enabled:
+            return
+        obj = _clean({"event": event, **fields})
+        if event == "start" and "time" not in obj:
+            obj["time"] = time.time()
+        line = json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
+        self.stream.write(line + "\n")
+        self.stream.flush()
+        if self.path:
+            with open(self.path, "a", encoding="utf-8") as f:
+                f.write(line + "\n")
+                f.flush()
+                os.fsync(f.fileno())

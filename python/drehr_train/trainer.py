@@ -1,0 +1,299 @@
+"""The contrastive training loop shared by Stage I and Stage II: chunks against their positive entity strings with
+the Multi-Similarity loss, in-batch negatives, optional false-negative masking, AdamW with linear warmup/decay,
+gradient accumulation, bf16 autocast on CUDA, DDP under torchrun, crash-safe checkpoints, resume, and progress
+events. SIGTERM/SIGINT end the current step, write a checkpoint and raise Interrupted (exit 130)."""
+from __future__ import annotations
+
+import math
+import os
+import random
+import signal
+import time
+from dataclasses import dataclass, field
+
+import torch
+import torch.distributed as dist
+
+from . import checkpoint as ckpt
+from .events import Events
+from .graph import norm_term
+from .loss import batch_masks, multi_similarity_loss
+from .model import BertEncoder, pool
+from .tokenizer import Tokenizer
+
+
+class Interrupted(Exception):
+    pass
+
+
+@dataclass
+class TrainParams:
+    epochs: float = 1.0
+    max_steps: int = 0            # > 0: stop after this many optimizer steps (overrides epochs for the schedule)
+    batch_size: int = 32
+    lr: float = 1e-4
+    warmup: float = 0.1
+    weight_decay: float = 0.01
+    num_pos: int = 128
+    max_length: dict = field(default_factory=lambda: {"passage": 160, "query": 16})
+    grad_accum: int = 1
+    seed: int = 42
+    mask_false_negatives: bool = True
+    checkpoint_every: int = 200
+    eval_every: int = 0           # 0: evaluate only at the end
+    log_every: int = 1
+    keep_checkpoints: int = 2
+    threshold: float = 0.5
+    eps: float = 0.1
+    scale_pos: float = 2.0
+    scale_neg: float = 50.0
+    pooling: str = "mean"
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "TrainParams":
+        names = set(cls.__dataclass_fields__)
+        unknown = sorted(set(d) - names)
+        if unknown:
+            raise ValueError(f"unknown train settings: {', '.join(unknown)}")
+        p = cls(**d)
+        for k in ("batch_size", "grad_accum", "num_pos"):
+            if not isinstance(getattr(p, k), int) or getattr(p, k) < 1:
+                raise ValueError(f"train.{k} must be a whole number >= 1")
+        if not (p.lr > 0) or not (0 <= p.warmup < 1):
+            raise ValueError("train.lr must be > 0 and train.warmup in [0, 1)")
+        return p
+
+
+class DualEncode(torch.nn.Module):
+    """One forward for chunks and entity strings (DDP needs exactly one forward per backward)."""
+
+    def __init__(self, enc: BertEncoder, pooling: str):
+        super().__init__()
+        self.enc = enc
+        self.pooling = pooling
+
+    def forward(self, c_ids, c_mask, e_ids, e_mask):
+        c = pool(self.enc(c_ids, c_mask), c_mask, self.pooling, True)
+        e = pool(self.enc(e_ids, e_mask), e_mask, self.pooling, True)
+        return c, e
+
+
+def dist_info() -> tuple[int, int, int]:
+    if dist.is_available() and dist.is_initialized():
+        return dist.get_rank(), dist.get_world_size(), int(os.environ.get("LOCAL_RANK", 0))
+    return 0, 1, 0
+
+
+def init_distributed(device: str) -> None:
+    if int(os.environ.get("WORLD_SIZE", "1")) > 1 and not dist.is_initialized():
+        dist.init_process_group("nccl" if device == "cuda" else "gloo")
+
+
+def pick_device(device: str) -> str:
+    if device in (None, "", "auto"):
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if device == "cuda" and not torch.cuda.is_available():
+        raise ValueError("device cuda was asked for but this PyTorch has no CUDA device; use device cpu or auto")
+    return device
+
+
+def _lr_lambda(total: int, warmup: float):
+    w = max(1, int(round(total * warmup)))
+
+    def f(step: int) -> float:
+        if step < w:
+            return (step + 1) / w
+        return max(0.0, (total - step) / max(1, total - w))
+    return f
+
+
+def prepare(records: list[dict]) -> list[tuple[str, list[str]]]:
+    """(chunk text, normalized distinct positives) for records with at least one positive."""
+    out = []
+    for r in records:
+        seen = []
+        s = set()
+        for p in r.get("positives", []):
+            k = norm_term(p)
+            if k and k not in s:
+                s.add(k)
+                seen.append(k)
+        if seen:
+            out.append((r["text"], seen))
+    return out
+
+
+def sample_positives(pos: list[str], n: int, rng: random.Random) -> list[str]:
+    """n positives: without replacement when there are enough, else all of them plus draws to fill n."""
+    if len(pos) >= n:
+        return rng.sample(pos, n)
+    return pos + [rng.choice(pos) for _ in range(n - len(pos))]
+
+
+@torch.no_grad()
+def evaluate(model: BertEncoder, tok: Tokenizer, data: list[tuple[str, list[str]]], params: TrainParams, device: str,
+             batch: int = 64) -> dict:
+    """Entity -> chunk retrieval among held-out chunks: MRR and recall@1 over (positive string, chunk) pairs; chunks
+    that hold the same string count as relevant too."""
+    if not data:
+        return {}
+    was = model.training
+    model.eval()
+
+    def enc(texts, ml):
+        out = []
+        for i in range(0, len(texts), batch):
+            e = tok.batch(texts[i:i + batch], ml)
+            ids = torch.tensor(e.input_ids, device=device)
+            m = torch.tensor(e.attention_mask, device=device)
+            out.append(pool(model(ids, m).float(), m, params.pooling, True))
+        return torch.cat(out)
+
+    chunks = enc([t for t, _ in data], params.max_length["passage"])
+    strings = sorted({p for _, ps in data for p in ps})
+    owners: dict[str, set[int]] = {}
+    for i, (_, ps) in enumerate(data):
+        for p in ps:
+            owners.setdefault(p, set()).add(i)
+    ents = enc(strings, params.max_length["query"])
+    sims = ents @ chunks.T
+    rr, hit = [], []
+    for j, s in enumerate(strings):
+        rel = owners[s]
+        order = torch.argsort(sims[j], descending=True).tolist()
+        rank = next(k for k, i in enumerate(order) if i in rel) + 1
+        rr.append(1.0 / rank)
+        hit.append(1.0 if rank == 1 else 0.0)
+    model.train(was)
+    return {"heldout_mrr": round(sum(rr) / len(rr), 4), "heldout_recall@1": round(sum(hit) / len(hit), 4),
+            "heldout_entities": len(strings)}
+
+
+def train(model: BertEncoder, tok: Tokenizer, records: list[dict], params: TrainParams, run_dir: str, stage: str,
+          device: str = "auto", events: Events | None = None, heldout: list[dict] | None = None,
+          resume: bool = True) -> dict:
+    """Trains in place; returns {"steps", "metrics", "samples_per_s"}."""
+    device = pick_device(device)
+    init_distributed(device)
+    rank, world, local = dist_info()
+    if device == "cuda":
+        torch.cuda.set_device(local)
+        dev = f"cuda:{local}"
+    else:
+        dev = "cpu"
+    events = events or Events(run_dir, enabled=rank == 0)
+    data = prepare(records)
+    if not data:
+        raise ValueError(f"{stage}: no chunk has a positive; nothing to train on")
+    held = prepare(heldout or [])
+    per_step = params.batch_size * params.grad_accum * world
+    steps_per_epoch = max(1, len(data) // per_step) if len(data) >= per_step else 1
+    total = params.max_steps if params.max_steps > 0 else max(1, int(math.ceil(steps_per_epoch * params.epochs)))
+    torch.manual_seed(params.seed + rank)
+    model.to(dev).train()
+    net = DualEncode(model, params.pooling)
+    if world > 1:
+        net = torch.nn.parallel.DistributedDataParallel(net, device_ids=[local] if device == "cuda" else None)
+    decay = [p for n, p in model.named_parameters() if not (n.endswith("bias") or "LayerNorm" in n)]
+    no_decay = [p for n, p in model.named_parameters() if n.endswith("bias") or "LayerNorm" in n]
+    opt = torch.optim.AdamW([{"params": decay, "weight_decay": params.weight_decay},
+                             {"params": no_decay, "weight_decay": 0.0}], lr=params.lr)
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, _lr_lambda(total, params.warmup))
+    ckpt_dir = os.path.join(run_dir, "checkpoints")
+    step = 0
+    if resume:
+        last = ckpt.latest(ckpt_dir)
+        if last:
+            state = ckpt.load(last, model, opt, sched)
+            step = int(state["step"])
+    stop = {"flag": False}
+
+    def on_signal(signum, frame):  # noqa: ARG001
+        stop["flag"] = True
+
+    old = {s: signal.signal(s, on_signal) for s in (signal.SIGTERM, signal.SIGINT)}
+    events.emit("start", stage=stage, total_steps=total, device=device, world_size=world, chunks=len(data),
+                start_step=step)
+    amp = torch.autocast("cuda", dtype=torch.bfloat16) if device == "cuda" else None
+    micro = params.batch_size
+    t0 = time.time()
+    samples = 0
+    metrics: dict = {}
+    last_loss = float("nan")
+    try:
+        while step < total:
+            # the data order of the micro-batches of this optimizer step depends only on (seed, step)
+            losses = []
+            for a in range(params.grad_accum):
+                gidx = step * params.grad_accum + a  # global micro-batch counter
+                epoch = (gidx * micro * world) // len(data)
+                order = list(range(len(data)))
+                random.Random(f"{params.seed}:epoch:{epoch}").shuffle(order)
+                start = ((gidx * micro * world) % len(data)) + rank * micro
+                idx = [order[(start + k) % len(data)] for k in range(micro)]
+                rng = random.Random(f"{params.seed}:{gidx}:{rank}")
+                sampled = [sample_positives(data[i][1], params.num_pos, rng) for i in idx]
+                pools = [set(data[i][1]) for i in idx]
+                strings, pos, neg = batch_masks([list(dict.fromkeys(s)) for s in sampled], pools,
+                                                params.mask_false_negatives)
+                c = tok.batch([data[i][0] for i in idx], params.max_length["passage"])
+                e = tok.batch(strings, params.max_length["query"])
+                args = [torch.tensor(x, device=dev) for x in (c.input_ids, c.attention_mask, e.input_ids, e.attention_mask)]
+                sync = world > 1 and a < params.grad_accum - 1
+                ctx = net.no_sync() if sync else _null()
+                with ctx:
+                    if amp is not None:
+                        with amp:
+                            ce, ee = net(*args)
+                    else:
+                        ce, ee = net(*args)
+                    loss = multi_similarity_loss(ce.float() @ ee.float().T, pos.to(dev), neg.to(dev), params.threshold,
+                                                 params.eps, params.scale_pos, params.scale_neg)
+                    (loss / params.grad_accum).backward()
+                losses.append(float(loss.detach()))
+                samples += micro * world
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            opt.step()
+            sched.step()
+            opt.zero_grad(set_to_none=True)
+            step += 1
+            last_loss = sum(losses) / len(losses)
+            if world > 1:
+                t = torch.tensor([last_loss, 1.0 if stop["flag"] else 0.0], device=dev)
+                dist.all_reduce(t)
+                last_loss = float(t[0]) / world
+                stop["flag"] = bool(t[1] > 0)
+            now = time.time()
+            if step % params.log_every == 0 or step == total:
+                sps = samples / max(1e-9, now - t0)
+                events.emit("step", step=step, total_steps=total, loss=round(last_loss, 6),
+                            lr=sched.get_last_lr()[0], samples_per_s=round(sps, 2),
+                            eta_s=round((total - step) * per_step / max(sps, 1e-9), 1))
+            if params.eval_every and step % params.eval_every == 0 and held and rank == 0:
+                metrics = evaluate(model, tok, held, params, dev)
+                events.emit("eval", step=step, metrics=metrics)
+            if stop["flag"] or step % params.checkpoint_every == 0 or step == total:
+                if rank == 0:
+                    p = ckpt.save(ckpt_dir, step, model, opt, sched, {"stage": stage, "loss": last_loss},
+                                  params.keep_checkpoints)
+                    events.emit("checkpoint", step=step, path=p)
+                if world > 1:
+                    dist.barrier()
+            if stop["flag"]:
+                raise Interrupted(step)
+        if held and rank == 0:
+            metrics = evaluate(model, tok, held, params, dev)
+            events.emit("eval", step=step, metrics=metrics)
+    finally:
+        for s, h in old.items():
+            signal.signal(s, h)
+    return {"steps": step, "metrics": metrics, "loss": last_loss,
+            "samples_per_s": round(samples / max(1e-9, time.time() - t0), 2)}
+
+
+class _null:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *a):
+        return False

@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# Trains the shipped demo model into models/demo, seeded, with the drehr_train pipeline (python/README.md, "Demo
+# model"): knowledge graph -> WordPiece vocabulary -> Stage I on the open graph over the demo notes (+ the MTSamples
+# training split when ../shared/data has it) -> Stage II on the MTSamples keyword stand-in pairs -> export.
+#
+#   bash scripts/train_demo_model.sh            # the full recipe (about 40 minutes on 1 CPU thread)
+#   STAGE1_STEPS=20 STAGE2_STEPS=5 DREHR_WORK=/tmp/x bash scripts/train_demo_model.sh   # a quick trial
+#
+# Work files (graph, run folders, checkpoints) go to $DREHR_WORK (default /tmp/drehr-demo-train), never into the
+# repository; MTSamples text is only read from ../shared/data and never written into models/demo.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+PY="${PYTHON:-/usr/bin/python3}"
+WORK="${DREHR_WORK:-/tmp/drehr-demo-train}"
+SHARED="${DREHR_SHARED:-$ROOT/../shared/data}"
+OUT="${DREHR_OUT:-$ROOT/models/demo}"
+STAGE1_STEPS="${STAGE1_STEPS:-1100}"
+STAGE2_STEPS="${STAGE2_STEPS:-150}"
+SEED="${SEED:-42}"
+export DREHR_THREADS="${DREHR_THREADS:-1}"
+export PYTHONPATH="$ROOT/python${PYTHONPATH:+:$PYTHONPATH}"
+MTS="$SHARED/notes/mtsamples.csv"
+mts_args=()
+if [ -f "$MTS" ]; then mts_args=(--mtsamples "$MTS"); else echo "MTSamples not found at $MTS: demo notes only, no Stage II" >&2; fi
+mkdir -p "$WORK"
+cd "$ROOT/python"
+
+echo "== graph" >&2
+graph_sources=(--sources "$ROOT/python/drehr_train/data")
+[ -d "$SHARED" ] && graph_sources+=(--sources "$SHARED")
+"$PY" -m drehr_train graph --out "$WORK/graph.jsonl.gz" "${graph_sources[@]}"
+
+echo "== vocabulary and from-scratch base (hidden 256, 4 layers, 4 heads, FF 1024)" >&2
+"$PY" -m drehr_train vocab --notes "$ROOT/demo/notes" "${mts_args[@]}" --size 8000 \
+  --hidden 256 --layers 4 --heads 4 --ff 1024 --out "$WORK/base"
+
+echo "== Stage I: $STAGE1_STEPS steps" >&2
+rm -rf "$WORK/stage1"
+"$PY" -m drehr_train stage1 --base "$WORK/base" --from-scratch --notes "$ROOT/demo/notes" "${mts_args[@]}" \
+  --graph "$WORK/graph.jsonl.gz" --out "$WORK/stage1" --max-steps "$STAGE1_STEPS" --batch-size 32 --num-pos 8 \
+  --lr 5e-4 --warmup 0.1 --max-passage 128 --max-query 16 --seed "$SEED" --checkpoint-every 100 \
+  --eval-every 250 --lexicon --threads "$DREHR_THREADS"
+final="$WORK/stage1/model"
+
+if [ -f "$MTS" ] && [ "$STAGE2_STEPS" -gt 0 ]; then
+  echo "== Stage II: $STAGE2_STEPS steps on the MTSamples keyword stand-in" >&2
+  rm -rf "$WORK/stage2"
+  "$PY" -m drehr_train stage2 --base "$WORK/stage1/model" "${mts_args[@]}" --out "$WORK/stage2" \
+    --max-steps "$STAGE2_STEPS" --batch-size 32 --num-pos 16 --lr 1e-4 --warmup 0.1 --max-passage 128 \
+    --max-query 16 --seed "$SEED" --checkpoint-every 50 --threads "$DREHR_THREADS" \
+    --name "DR.EHR demo model" \
+    --description "Demo model trained from scratch on CPU: Stage I on the open graph, Stage II on MTSamples keywords"
+  final="$WORK/stage2/model"
+fi
+
+echo "== ship $final -> $OUT" >&2
+"$PY" - "$final" "$OUT" <<'PYEOF'
+import json, os, shutil, sys, tempfile
+src, out = sys.argv[1], sys.argv[2]
+tmp = tempfile.mkdtemp(prefix=".demo-", dir=os.path.dirname(os.path.abspath(out)))
+for name in os.listdir(src):
+    if name == "model.safetensors":
+        continue  # 20 MB of training weights stay out of the repository; the run folder keeps them
+    p = os.path.join(src, name)
+    (shutil.copytree if os.path.isdir(p) else shutil.copy2)(p, os.path.join(tmp, name))
+meta = json.load(open(os.path.join(tmp, "drehr.json")))
+meta["name"] = "DR.EHR demo model"
+meta["description"] = "Demo model trained from scratch on CPU (Stage I open graph + Stage II MTSamples keywords); small, for the demo"
+meta["trained"] = True
+with open(os.path.join(tmp, "drehr.json"), "w") as f:
+    json.dump(meta, f, indent=2)
+    f.write("\n")
+os.chmod(tmp, 0o755)
+if os.path.exists(out):
+    shutil.rmtree(out)
+os.replace(tmp, out)
+print(json.dumps({"shipped": out, "id": meta["id"], "steps": meta["provenance"]["steps"],
+                  "metrics": meta["provenance"]["metrics"]}))
+PYEOF
