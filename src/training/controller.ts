@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { runsFolder } from '../config';
 import type { Ctx } from '../ctx';
 import { RunsModel, type RunSnapshot } from './runsModel';
-import { trackTasks } from './taskTracker';
+import { trackTasks, type TaskTracker } from './taskTracker';
 import { TrainingRunsProvider } from '../views/trainingRuns';
 import { TrainingPanels } from '../views/trainingPanel';
 import type { RunStatus } from './runState';
@@ -31,18 +31,20 @@ export class TrainingController implements vscode.Disposable {
   private refreshing: Promise<void> | undefined;
   private again = false;
   private disposed = false;
+  private readonly tracker: TaskTracker;
 
   constructor(private readonly ctx: Ctx) {
     this.model = new RunsModel(this.runsDir());
     this.tree = new TrainingRunsProvider(this.model);
     this.panels = new TrainingPanels(ctx.extension.extensionUri, this.model, ctx.log);
     this.view = vscode.window.createTreeView('drehr.trainingRuns', { treeDataProvider: this.tree });
+    this.tracker = trackTasks({ model: this.model, log: ctx.log, changed: () => this.refreshSoon(0) });
     this.disposables.push(
+      this.tracker,
       this.tree,
       this.panels,
       this.view,
       this.changedEmitter,
-      trackTasks({ model: this.model, log: ctx.log, changed: () => this.refreshSoon(0) }),
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (e.affectsConfiguration('drehr.training.runsFolder')) {
           this.model.setRunsDir(this.runsDir());
@@ -102,6 +104,7 @@ export class TrainingController implements vscode.Disposable {
       do {
         this.again = false;
         try {
+          await this.tracker.flush();
           const changed = await this.model.refresh();
           if (changed.size) {
             this.tree.changed();

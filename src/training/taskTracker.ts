@@ -29,16 +29,23 @@ export function runOfTask(task: vscode.Task, runsDir: string): { id: string; dir
   return { id: path.basename(dir), dir };
 }
 
-export function trackTasks(deps: TrackerDeps): vscode.Disposable {
+export interface TaskTracker extends vscode.Disposable {
+  /** Resolves once every task.json write started so far is done (a refresh reads them after this). */
+  flush(): Promise<void>;
+}
+
+export function trackTasks(deps: TrackerDeps): TaskTracker {
+  // Writes run one after another, so a start record never lands after its end record.
+  let chain: Promise<void> = Promise.resolve();
   const record = (dir: string, f: () => Promise<void>): void => {
-    f().catch((e: unknown) => deps.log.warn(`Could not update ${path.join(dir, 'task.json')}: ${(e as Error).message}`));
+    chain = chain.then(f).catch((e: unknown) => deps.log.warn(`Could not update ${path.join(dir, 'task.json')}: ${(e as Error).message}`));
   };
   // Tasks that were already running when the extension activated.
   for (const ex of vscode.tasks.taskExecutions) {
     const run = runOfTask(ex.task, deps.model.runsDir);
     if (run) deps.model.live.set(run.id, { ended: false });
   }
-  return vscode.Disposable.from(
+  const subs = vscode.Disposable.from(
     vscode.tasks.onDidStartTaskProcess((e) => {
       const run = runOfTask(e.execution.task, deps.model.runsDir);
       if (!run) return;
@@ -59,4 +66,5 @@ export function trackTasks(deps: TrackerDeps): vscode.Disposable {
       deps.changed();
     }),
   );
+  return { flush: () => chain, dispose: () => subs.dispose() };
 }

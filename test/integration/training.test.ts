@@ -1,0 +1,229 @@
+/**
+ * Training from the editor, inside a real VS Code extension host, with a FAKE trainer: drehr.python.interpreter
+ * points at a small shell script that runs a Node script speaking the trainer's contract (check, JSON events on
+ * stdout and in events.jsonl, a model folder copied from the demo model, exit 130 when stopped). No Python or
+ * torch needed, and fast.
+ *
+ * The fake's behaviour is chosen by the run's train.seed: 1 finishes at once, 2 keeps running until stopped.
+ */
+import * as assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+
+const FAKE_TRAINER = String.raw`
+const fs = require('fs'), path = require('path');
+const args = process.argv.slice(2);
+const cmd = args[args.indexOf('drehr_train') + 1];
+if (cmd === 'check') {
+  if (process.env.FAKE_NO_TORCH || path.basename(process.argv[1]).includes('notorch')) {
+    console.log(JSON.stringify({ ok: false, missing: 'torch', hint: 'Install PyTorch.' }));
+    process.exit(3);
+  }
+  console.log(JSON.stringify({ ok: true, torch: 'fake-1.0', cuda: false }));
+  process.exit(0);
+}
+const config = JSON.parse(fs.readFileSync(args[args.indexOf('--config') + 1], 'utf8'));
+const out = config.output_dir;
+const emit = (e) => { const line = JSON.stringify(e) + '\n'; fs.appendFileSync(path.join(out, 'events.jsonl'), line); process.stdout.write(line); };
+const hang = config.train.seed === 2;
+const total = hang ? 1000 : 3;
+emit({ event: 'start', stage: cmd, total_steps: total, device: 'cpu', time: Date.now() / 1000 });
+for (let s = 1; s <= 3; s++) emit({ event: 'step', step: s, total_steps: total, loss: 2 / s, lr: 1e-4, samples_per_s: 100, eta_s: 1 });
+fs.mkdirSync(path.join(out, 'checkpoints', 'step-000003'), { recursive: true });
+fs.writeFileSync(path.join(out, 'checkpoints', 'step-000003', 'COMPLETE'), '');
+emit({ event: 'checkpoint', step: 3, path: path.join(out, 'checkpoints', 'step-000003') });
+if (hang) {
+  const stop = () => process.exit(130);
+  process.on('SIGTERM', stop); process.on('SIGINT', stop); process.on('SIGHUP', stop);
+  setInterval(() => {}, 1000);
+} else {
+  emit({ event: 'eval', step: 3, metrics: { mrr: 0.5, 'ndcg@10': 0.6 } });
+  const demo = path.join(process.env.PYTHONPATH.split(path.delimiter)[0], '..', 'models', 'demo');
+  fs.cpSync(demo, path.join(out, 'model'), { recursive: true });
+  emit({ event: 'export', model_dir: path.join(out, 'model'), parity_max_abs_diff: 1e-7 });
+  emit({ event: 'done', model_dir: path.join(out, 'model'), metrics: { mrr: 0.5 } });
+}
+`;
+
+interface RunSummary {
+  id: string;
+  status: string;
+  detail: string;
+  contextValue: string;
+  step: number;
+  totalSteps?: number;
+  modelDir: string;
+  modelReady: boolean;
+}
+
+interface SidecarSnapshot {
+  sidecar: { kind: string; init?: { model: { dir: string } } };
+}
+interface Api {
+  snapshot(): SidecarSnapshot;
+  waitFor(pred: (s: SidecarSnapshot) => boolean, timeoutMs?: number): Promise<SidecarSnapshot>;
+}
+
+function workspaceRoot(): string {
+  const f = vscode.workspace.workspaceFolders?.[0];
+  assert.ok(f, 'the integration tests need an open folder');
+  return f.uri.fsPath;
+}
+
+/** The fake interpreter: a shell script that runs the fake trainer with the extension host's Node. */
+async function writeFakePython(dir: string, name: string): Promise<string> {
+  await fs.mkdir(dir, { recursive: true });
+  const script = path.join(dir, `${name}.js`);
+  await fs.writeFile(script, FAKE_TRAINER);
+  const exe = path.join(dir, name);
+  await fs.writeFile(exe, `#!/bin/sh\nELECTRON_RUN_AS_NODE=1 exec '${process.execPath}' '${script}' "$@"\n`, { mode: 0o755 });
+  return exe;
+}
+
+function nextTaskEnd(runId: string): Promise<vscode.TaskProcessEndEvent> {
+  return new Promise((resolve) => {
+    const sub = vscode.tasks.onDidEndTaskProcess((e) => {
+      if (e.execution.task.definition.type === 'drehr' && String(e.execution.task.definition.config).includes(runId)) {
+        sub.dispose();
+        resolve(e);
+      }
+    });
+  });
+}
+
+function nextDrehrTaskEnd(): Promise<vscode.TaskProcessEndEvent> {
+  return new Promise((resolve) => {
+    const sub = vscode.tasks.onDidEndTaskProcess((e) => {
+      if (e.execution.task.definition.type === 'drehr') {
+        sub.dispose();
+        resolve(e);
+      }
+    });
+  });
+}
+
+function nextTaskStart(): Promise<vscode.TaskProcessStartEvent> {
+  return new Promise((resolve) => {
+    const sub = vscode.tasks.onDidStartTaskProcess((e) => {
+      if (e.execution.task.definition.type === 'drehr') {
+        sub.dispose();
+        resolve(e);
+      }
+    });
+  });
+}
+
+const waitForRun = (id: string, until: string[], timeoutMs = 30000): Thenable<RunSummary | undefined> =>
+  vscode.commands.executeCommand<RunSummary | undefined>('drehr.training.waitForRun', id, until, timeoutMs);
+
+suite('training from the editor (fake trainer)', function () {
+  this.timeout(120000);
+  let root: string;
+  let fakeDir: string;
+  let api: Api | undefined;
+
+  suiteSetup(async () => {
+    root = workspaceRoot();
+    const ext = vscode.extensions.all.find((e) => e.packageJSON?.name === 'drehr-vscode');
+    assert.ok(ext, 'the extension under test is loaded');
+    api = (await ext.activate()) as Api | undefined;
+    fakeDir = path.join(root, '.drehr', 'fake-trainer');
+    const python = await writeFakePython(fakeDir, 'python');
+    await vscode.workspace.getConfiguration('drehr').update('python.interpreter', python, vscode.ConfigurationTarget.Workspace);
+  });
+
+  suiteTeardown(async () => {
+    const cfg = vscode.workspace.getConfiguration('drehr');
+    await cfg.update('python.interpreter', undefined, vscode.ConfigurationTarget.Workspace);
+    await cfg.update('modelPath', undefined, vscode.ConfigurationTarget.Workspace);
+  });
+
+  test('Train Stage I writes the run folder and runs the drehr task; the run finishes and its model is used', async () => {
+    const started = nextTaskStart();
+    const ended = nextDrehrTaskEnd();
+    const run = await vscode.commands.executeCommand<{ runId: string; runDir: string } | undefined>('drehr.trainStage1', { device: 'cpu', train: { seed: 1 } });
+    assert.ok(run, 'Train Stage I returned the new run');
+    assert.equal(path.dirname(run.runDir), path.join(root, '.drehr', 'runs'));
+    const config = JSON.parse(await fs.readFile(path.join(run.runDir, 'run.json'), 'utf8')) as Record<string, unknown>;
+    assert.equal(config.stage, 'stage1');
+    assert.equal(config.output_dir, run.runDir);
+    assert.equal(config.device, 'cpu');
+
+    // The task is a ProcessExecution of the interpreter with the contract's command line.
+    const start = await started;
+    const exec = start.execution.task.execution;
+    assert.ok(exec instanceof vscode.ProcessExecution, 'a ProcessExecution');
+    assert.deepEqual(exec.args, ['-m', 'drehr_train', 'stage1', '--config', path.join(run.runDir, 'run.json')]);
+
+    const done = await waitForRun(run.runId, ['finished', 'failed', 'interrupted']);
+    assert.ok(done, 'the view saw the run end');
+    assert.equal(done.status, 'finished', done.detail);
+    assert.equal(done.contextValue, 'drehrRunFinished', 'Use This Model is offered');
+    assert.equal(done.step, 3);
+    assert.equal(done.totalSteps, 3);
+    assert.ok(done.modelReady);
+
+    assert.equal((await ended).exitCode, 0);
+    // Refreshing waits for the editor's record of the ended task.
+    const runs = await vscode.commands.executeCommand<RunSummary[]>('drehr.refreshRuns');
+    assert.ok(runs.some((r) => r.id === run.runId && r.status === 'finished'));
+    const record = JSON.parse(await fs.readFile(path.join(run.runDir, 'task.json'), 'utf8')) as { exitCode?: number; endedAt?: string };
+    assert.equal(record.exitCode, 0);
+    assert.ok(record.endedAt);
+
+    // Use This Model: drehr.modelPath → the run's model, the sidecar reloads it, the index is re-embedded.
+    const used = await vscode.commands.executeCommand<{ modelPath: string; reindexed: boolean } | undefined>('drehr.useRunModel', run.runId);
+    assert.ok(used, 'Use This Model succeeded');
+    assert.equal(vscode.workspace.getConfiguration('drehr').get('modelPath'), `.drehr/runs/${run.runId}/model`);
+    assert.equal(used.reindexed, true);
+    if (api) {
+      const s = api.snapshot();
+      assert.equal(s.sidecar.kind, 'running');
+      assert.equal(path.resolve(s.sidecar.init!.model.dir), path.join(run.runDir, 'model'));
+    }
+  });
+
+  test('Terminate Task stops the trainer and the run shows interrupted', async () => {
+    const run = await vscode.commands.executeCommand<{ runId: string; runDir: string } | undefined>('drehr.trainStage1', { device: 'cpu', train: { seed: 2 } });
+    assert.ok(run);
+    const running = await waitForRun(run.runId, ['running']);
+    assert.equal(running?.status, 'running');
+    const ended = nextTaskEnd(run.runId);
+    const execution = vscode.tasks.taskExecutions.find((x) => String(x.task.definition.config).includes(run.runId));
+    assert.ok(execution, 'the run has a live task');
+    execution.terminate();
+    await ended;
+    const stopped = await waitForRun(run.runId, ['interrupted', 'failed', 'finished']);
+    assert.equal(stopped?.status, 'interrupted', stopped?.detail);
+    assert.match(stopped!.detail, /resumes from the checkpoint of step 3/);
+    assert.notEqual(stopped!.contextValue, 'drehrRunFinished');
+    // A run that did not finish has no model to use.
+    const used = await vscode.commands.executeCommand('drehr.useRunModel', run.runId);
+    assert.equal(used, undefined);
+  });
+
+  test('the task provider offers a drehr task per run, and resolves tasks.json-style definitions', async () => {
+    const tasks = await vscode.tasks.fetchTasks({ type: 'drehr' });
+    assert.ok(tasks.length >= 2, `tasks: ${tasks.map((t) => t.name).join(', ')}`);
+    const t = tasks.find((x) => x.definition.stage === 'stage1');
+    assert.ok(t && t.execution instanceof vscode.ProcessExecution);
+    assert.deepEqual(t.execution.args.slice(0, 4), ['-m', 'drehr_train', 'stage1', '--config']);
+    assert.equal(t.execution.options?.env?.PYTHONUNBUFFERED, '1');
+  });
+
+  test('a Python without torch: Train Stage I refuses and writes no run', async () => {
+    const before = (await fs.readdir(path.join(root, '.drehr', 'runs'))).length;
+    const notorch = await writeFakePython(fakeDir, 'python-notorch');
+    const cfg = vscode.workspace.getConfiguration('drehr');
+    const previous = cfg.get<string>('python.interpreter');
+    await cfg.update('python.interpreter', notorch, vscode.ConfigurationTarget.Workspace);
+    try {
+      const run = await vscode.commands.executeCommand('drehr.trainStage1', { device: 'cpu', train: { seed: 1 } });
+      assert.equal(run, undefined);
+      assert.equal((await fs.readdir(path.join(root, '.drehr', 'runs'))).length, before);
+    } finally {
+      await cfg.update('python.interpreter', previous, vscode.ConfigurationTarget.Workspace);
+    }
+  });
+});
