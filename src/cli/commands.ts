@@ -10,9 +10,9 @@ import { makeProgressReporter } from './progress';
 const COMMON = ['model', 'index', 'device'];
 
 export async function indexCommand(argv: string[]): Promise<number> {
-  const args = parseArgs(argv, [...COMMON, 'threads'], ['rebuild', 'json']);
+  const args = parseArgs(argv, [...COMMON, 'threads', 'batch-chunks'], ['rebuild', 'json']);
   const config = engineConfigFrom(args.positionals[0], args);
-  const engine = await Engine.open(config, stderrLogger, { threads: intFlag(args, 'threads', 1, 256) });
+  const engine = await Engine.open(config, stderrLogger, { threads: intFlag(args, 'threads', 1, 256), batchChunks: intFlag(args, 'batch-chunks', 1, 100000) });
   const ac = new AbortController();
   const onSigint = (): void => {
     process.stderr.write('\nStopping after the current batch (Ctrl+C again to quit at once)…\n');

@@ -137,7 +137,8 @@ export function serve(conn: MessageConnection, onShutdown: () => void): void {
       engine = undefined;
       opening = undefined;
       await e?.close();
-      onShutdown();
+      // Exit once the response is on its way (stdout to a pipe is written synchronously on Linux and macOS).
+      setTimeout(onShutdown, 20);
     }),
   );
 }
