@@ -93,7 +93,9 @@ describe('processes: sidecar over JSON-RPC and the drehr CLI', function () {
       assert.equal(init.model.dim > 0, true);
       assert.equal(init.index.state, 'missing');
       const progress: ProgressParams[] = [];
-      sc.conn.onNotification(Progress, (p) => progress.push(p));
+      sc.conn.onNotification(Progress, (p: ProgressParams) => {
+        progress.push(p);
+      });
       const result = await sc.conn.sendRequest(IndexWorkspace, { workId: 'w1' });
       assert.equal(result.filesIndexed, 13);
       assert.ok(progress.length > 0 && progress.every((p) => p.workId === 'w1'));
