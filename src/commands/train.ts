@@ -225,9 +225,9 @@ export function register(ctx: Ctx): void {
     vscode.commands.registerCommand(OPEN_RUN_COMMAND, (id: unknown) => {
       if (typeof id === 'string') training.panels.open(id);
     }),
-    vscode.commands.registerCommand(WAIT_RUN_COMMAND, async (id: unknown, until?: RunStatus[], timeoutMs = 60_000): Promise<RunSummary | undefined> => {
+    vscode.commands.registerCommand(WAIT_RUN_COMMAND, async (id: unknown, until?: RunStatus[], timeoutMs = 60_000, minStep = 0): Promise<RunSummary | undefined> => {
       if (typeof id !== 'string') return undefined;
-      const r = await training.waitForStatus(id, Array.isArray(until) ? until : undefined, timeoutMs);
+      const r = await training.waitForStatus(id, Array.isArray(until) ? until : undefined, timeoutMs, typeof minStep === 'number' ? minStep : 0);
       return r ? summary(r.id) : undefined;
     }),
   );

@@ -134,13 +134,14 @@ export class TrainingController implements vscode.Disposable {
   }
 
   /**
-   * Resolves with the run once its status is one of `until` (or at once without `until`); undefined after
+   * Resolves with the run once its status is one of `until` (or at once without `until`) and it reached
+   * `minStep`; undefined after
    * `timeoutMs`. Driven by refreshes, not by sleeping: for scripts and the integration test.
    */
-  waitForStatus(id: string, until: RunStatus[] | undefined, timeoutMs: number): Promise<RunSnapshot | undefined> {
+  waitForStatus(id: string, until: RunStatus[] | undefined, timeoutMs: number, minStep = 0): Promise<RunSnapshot | undefined> {
     const matches = (): RunSnapshot | undefined => {
       const r = this.model.get(id);
-      return r && (!until || until.includes(r.status.status)) ? r : undefined;
+      return r && (!until || until.includes(r.status.status)) && r.progress.step >= minStep ? r : undefined;
     };
     return new Promise((resolve) => {
       const sub = this.onDidChange(() => {

@@ -22,7 +22,8 @@ export type TrainerEvent =
   | { event: 'checkpoint'; step: number; path: string }
   | { event: 'export'; model_dir: string; parity_max_abs_diff?: number }
   | { event: 'done'; model_dir?: string; metrics: Record<string, number> }
-  | { event: 'error'; message: string; hint?: string };
+  /** `interrupted`: the trainer stopped on a signal (it says so with "interrupted": true, or a message starting "interrupted"). */
+  | { event: 'error'; message: string; hint?: string; interrupted?: boolean };
 
 export type ParsedLine = { ok: true; event: TrainerEvent } | { ok: false; reason: string };
 
@@ -141,7 +142,8 @@ export function toEvent(x: unknown): ParsedLine {
       const message = str(x.message);
       if (message === undefined) return { ok: false, reason: 'error event without message' };
       const hint = str(x.hint);
-      return { ok: true, event: { event: 'error', message, ...(hint !== undefined ? { hint } : {}) } };
+      const interrupted = x.interrupted === true || /^interrupted\b/i.test(message);
+      return { ok: true, event: { event: 'error', message, ...(hint !== undefined ? { hint } : {}), ...(interrupted ? { interrupted } : {}) } };
     }
     default:
       return { ok: false, reason: typeof kind === 'string' ? `unknown event "${kind.slice(0, 40)}"` : 'no "event" field' };

@@ -28,7 +28,7 @@ export interface RunProgress {
   lastCheckpoint?: { step: number; path: string };
   export?: { modelDir: string; parityMaxAbsDiff?: number };
   done?: { modelDir?: string; metrics: Record<string, number> };
-  error?: { message: string; hint?: string };
+  error?: { message: string; hint?: string; interrupted?: boolean };
   /** Lines of events.jsonl that were not events (warnings, a partial last line). */
   skippedLines: number;
   /** Number of events folded in. */
@@ -79,7 +79,7 @@ export function applyEvent(p: RunProgress, ev: TrainerEvent): RunProgress {
       p.done = { metrics: ev.metrics, ...(ev.model_dir !== undefined ? { modelDir: ev.model_dir } : {}) };
       break;
     case 'error':
-      p.error = { message: ev.message, ...(ev.hint !== undefined ? { hint: ev.hint } : {}) };
+      p.error = { message: ev.message, ...(ev.hint !== undefined ? { hint: ev.hint } : {}), ...(ev.interrupted ? { interrupted: true } : {}) };
       break;
   }
   return p;
@@ -102,6 +102,9 @@ export interface ProcessInfo {
 /** A run started outside the editor (a terminal, a script) counts as running while it wrote within this window. */
 export const EXTERNAL_RUN_STALE_MS = 10 * 60 * 1000;
 
+/** 130: the trainer's "interrupted"; 128 + SIGHUP, SIGKILL, SIGTERM: killed. */
+const INTERRUPT_EXIT_CODES = new Set([130, 129, 137, 143]);
+
 export interface DerivedStatus {
   status: RunStatus;
   /** One line for the tree item and the panel; never note text. */
@@ -120,19 +123,19 @@ const EXIT_MEANING: Record<number, string> = {
  * the last event decides between running (elsewhere) and interrupted.
  */
 export function deriveStatus(p: RunProgress, proc: ProcessInfo): DerivedStatus {
-  // 130 is the trainer's own "interrupted" (contract), even when it also wrote an error event on the way out.
-  if (proc.ended && proc.exitCode === 130 && !p.done) return { status: 'interrupted', detail: interruptedDetail(p) };
+  // Stopped on a signal (Terminate Task sends SIGHUP and VS Code reports no exit code) or with the trainer's own
+  // exit 130: an interruption, even when the trainer wrote an error event on its way out.
+  const signalled = proc.ended && (proc.exitCode === undefined || INTERRUPT_EXIT_CODES.has(proc.exitCode));
+  if (!p.done && (signalled || p.error?.interrupted)) return { status: 'interrupted', detail: interruptedDetail(p) };
   if (p.error) return { status: 'failed', detail: p.error.message };
   if (p.done) return { status: 'finished', detail: `finished after ${p.step} steps` };
   if (proc.taskRunning || proc.pidAlive) {
     return { status: 'running', detail: p.events === 0 ? 'starting' : progressLine(p) };
   }
-  if (proc.ended) {
-    if (proc.exitCode === undefined || proc.exitCode === 130 || proc.exitCode === 143 || proc.exitCode === 137) {
-      return { status: 'interrupted', detail: interruptedDetail(p) };
-    }
-    if (proc.exitCode === 0) return { status: 'failed', detail: 'the trainer exited without a "done" event' };
-    return { status: 'failed', detail: `exit code ${proc.exitCode}: ${EXIT_MEANING[proc.exitCode] ?? 'the trainer failed'}` };
+  const code = proc.exitCode;
+  if (proc.ended && code !== undefined) {
+    if (code === 0) return { status: 'failed', detail: 'the trainer exited without a "done" event' };
+    return { status: 'failed', detail: `exit code ${code}: ${EXIT_MEANING[code] ?? 'the trainer failed'}` };
   }
   if (proc.pidAlive === undefined && proc.lastWriteAgeMs !== undefined && proc.lastWriteAgeMs < EXTERNAL_RUN_STALE_MS && p.events > 0) {
     return { status: 'running', detail: progressLine(p) };

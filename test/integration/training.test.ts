@@ -25,7 +25,11 @@ if (cmd === 'check') {
 }
 const config = JSON.parse(fs.readFileSync(args[args.indexOf('--config') + 1], 'utf8'));
 const out = config.output_dir;
-const emit = (e) => { const line = JSON.stringify(e) + '\n'; fs.appendFileSync(path.join(out, 'events.jsonl'), line); process.stdout.write(line); };
+const emit = (e) => {
+  const line = JSON.stringify(e) + '\n';
+  fs.appendFileSync(path.join(out, 'events.jsonl'), line);
+  try { process.stdout.write(line); } catch { /* the terminal is gone after Terminate Task */ }
+};
 const hang = config.train.seed === 2;
 const total = hang ? 1000 : 3;
 emit({ event: 'start', stage: cmd, total_steps: total, device: 'cpu', time: Date.now() / 1000 });
@@ -34,7 +38,8 @@ fs.mkdirSync(path.join(out, 'checkpoints', 'step-000003'), { recursive: true });
 fs.writeFileSync(path.join(out, 'checkpoints', 'step-000003', 'COMPLETE'), '');
 emit({ event: 'checkpoint', step: 3, path: path.join(out, 'checkpoints', 'step-000003') });
 if (hang) {
-  const stop = () => process.exit(130);
+  // Like the real trainer: an error event that says "interrupted", then exit 130. Terminate Task sends SIGHUP.
+  const stop = () => { emit({ event: 'error', message: 'interrupted at step 3', hint: 'run the same command again' }); process.exit(130); };
   process.on('SIGTERM', stop); process.on('SIGINT', stop); process.on('SIGHUP', stop);
   setInterval(() => {}, 1000);
 } else {
@@ -114,8 +119,8 @@ function nextTaskStart(): Promise<vscode.TaskProcessStartEvent> {
   });
 }
 
-const waitForRun = (id: string, until: string[], timeoutMs = 30000): Thenable<RunSummary | undefined> =>
-  vscode.commands.executeCommand<RunSummary | undefined>('drehr.training.waitForRun', id, until, timeoutMs);
+const waitForRun = (id: string, until: string[], minStep = 0, timeoutMs = 30000): Thenable<RunSummary | undefined> =>
+  vscode.commands.executeCommand<RunSummary | undefined>('drehr.training.waitForRun', id, until, timeoutMs, minStep);
 
 suite('training from the editor (fake trainer)', function () {
   this.timeout(120000);
@@ -187,8 +192,10 @@ suite('training from the editor (fake trainer)', function () {
   test('Terminate Task stops the trainer and the run shows interrupted', async () => {
     const run = await vscode.commands.executeCommand<{ runId: string; runDir: string } | undefined>('drehr.trainStage1', { device: 'cpu', train: { seed: 2 } });
     assert.ok(run);
-    const running = await waitForRun(run.runId, ['running']);
+    // Running, with its checkpoint of step 3 written (the fake then waits to be stopped).
+    const running = await waitForRun(run.runId, ['running'], 3);
     assert.equal(running?.status, 'running');
+    assert.equal(running?.step, 3);
     const ended = nextTaskEnd(run.runId);
     const execution = vscode.tasks.taskExecutions.find((x) => String(x.task.definition.config).includes(run.runId));
     assert.ok(execution, 'the run has a live task');

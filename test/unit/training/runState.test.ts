@@ -49,6 +49,16 @@ describe('training run state', () => {
     // Exit 130 is an interruption even when the trainer said goodbye with an error event.
     assert.equal(deriveStatus(failed, { taskRunning: false, ended: true, exitCode: 130 }).status, 'interrupted');
     assert.equal(deriveStatus(failed, { taskRunning: false, ended: true, exitCode: 1 }).status, 'failed');
+    // Terminate Task: SIGHUP, no exit code from VS Code, and the trainer's goodbye error event.
+    assert.equal(deriveStatus(failed, { taskRunning: false, ended: true }).status, 'interrupted');
+  });
+
+  it('the trainer\'s "interrupted" error event is an interruption, also without process information', () => {
+    for (const line of ['{"event":"error","message":"interrupted at step 2","hint":"run it again"}', '{"event":"error","message":"stopped","interrupted":true}']) {
+      const p = fold([...started, '{"event":"checkpoint","step":2,"path":"p"}', line]);
+      assert.equal(p.error?.interrupted, true);
+      assert.deepEqual(deriveStatus(p, idle), { status: 'interrupted', detail: 'interrupted at step 2; resumes from the checkpoint of step 2' });
+    }
   });
 
   it('a live task or a live pid means running', () => {
@@ -60,7 +70,7 @@ describe('training run state', () => {
 
   it('exit codes: 130 and signals are interruptions, others failures that say why', () => {
     const p = fold(started);
-    assert.equal(deriveStatus(p, { taskRunning: false, ended: true, exitCode: 130 }).status, 'interrupted');
+    for (const exitCode of [130, 129, 137, 143]) assert.equal(deriveStatus(p, { taskRunning: false, ended: true, exitCode }).status, 'interrupted', String(exitCode));
     assert.equal(deriveStatus(p, { taskRunning: false, ended: true }).status, 'interrupted');
     assert.deepEqual(deriveStatus(p, { taskRunning: false, ended: true, exitCode: 3 }), { status: 'failed', detail: 'exit code 3: a Python package is missing' });
     assert.deepEqual(deriveStatus(p, { taskRunning: false, ended: true, exitCode: 2 }), { status: 'failed', detail: 'exit code 2: the run configuration is invalid' });
