@@ -66,10 +66,23 @@ export function shellQuote(s: string): string {
   return /^[A-Za-z0-9_./:@%+=-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
-/** The pip command that installs a package into this interpreter, with PyTorch's CPU wheel index for torch. */
+/** The pip command that installs a package into this interpreter. */
 export function pipInstall(python: string, pkg: string): string {
-  const base = `${shellQuote(python)} -m pip install ${pkg}`;
-  return pkg === 'torch' ? `${base}   # CPU only: add --index-url https://download.pytorch.org/whl/cpu` : base;
+  return `${shellQuote(python)} -m pip install ${pkg}`;
+}
+
+/** A sentence about where the package comes from, for packages with more than one way in. */
+function packageTip(pkg: string): string {
+  return pkg === 'torch'
+    ? ' For a CPU-only PyTorch add --index-url https://download.pytorch.org/whl/cpu; on Debian/Ubuntu, apt-get install python3-torch works for /usr/bin/python3.'
+    : '';
+}
+
+function sentence(s: string): string {
+  const t = s.trim();
+  if (!t) return '';
+  const c = t[0]!.toUpperCase() + t.slice(1);
+  return /[.!?]$/.test(c) ? c : `${c}.`;
 }
 
 function lastJsonObject(text: string): Record<string, unknown> | undefined {
@@ -115,10 +128,10 @@ export function interpretCheck(python: string, run: CheckRun): CheckResult {
   if (json && json.ok === false) {
     const missing = typeof json.missing === 'string' ? json.missing : undefined;
     const hint = typeof json.hint === 'string' ? json.hint : undefined;
-    const msg = typeof json.message === 'string' ? json.message : missing ? `The Python package "${missing}" is missing.` : 'The trainer reports a problem.';
+    const msg = typeof json.message === 'string' ? sentence(json.message) : missing ? `The Python package "${missing}" is missing from ${python}.` : `The trainer reports a problem with ${python}.`;
     return {
       ok: false,
-      message: `${msg} (interpreter: ${python})${hint ? ` ${hint}` : ''}`,
+      message: missing ? `${msg}${packageTip(missing)}` : `${msg}${hint ? ` ${sentence(hint)}` : ''}`,
       ...(missing ? { install: pipInstall(python, missing) } : {}),
     };
   }
@@ -134,7 +147,7 @@ export function interpretCheck(python: string, run: CheckRun): CheckResult {
       };
     }
     const pkg = mod === 'torch' ? 'torch' : mod;
-    return { ok: false, message: `The Python package "${pkg}" is missing from ${python}.`, install: pipInstall(python, pkg) };
+    return { ok: false, message: `The Python package "${pkg}" is missing from ${python}.${packageTip(pkg)}`, install: pipInstall(python, pkg) };
   }
   if (/SyntaxError|requires Python|python_requires/.test(err)) {
     return { ok: false, message: `${python} is too old for the trainer: it needs Python 3.9 or later. ${lastLine(err)}` };

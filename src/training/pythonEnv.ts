@@ -80,7 +80,7 @@ export function showCheckFailure(result: Extract<CheckResult, { ok: false }>, lo
   const actions = [...(result.install ? ['Copy Install Command'] : []), 'Set Interpreter', 'Show Logs'];
   void vscode.window.showErrorMessage(text, ...actions).then(async (picked) => {
     if (picked === 'Copy Install Command' && result.install) {
-      await vscode.env.clipboard.writeText(result.install.replace(/\s+#.*$/, ''));
+      await vscode.env.clipboard.writeText(result.install);
       void vscode.window.showInformationMessage('Copied. Run it in a terminal, then start training again.');
     } else if (picked === 'Set Interpreter') {
       if (vscode.extensions.getExtension('ms-python.python')) await vscode.commands.executeCommand('python.setInterpreter');

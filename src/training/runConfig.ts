@@ -27,7 +27,13 @@ export interface RunData {
 }
 
 export interface TrainParams {
+  /** Passes over the data (the trainer accepts fractions). */
   epochs: number;
+  /** Above 0: stop after this many optimizer steps (a quick trial run). */
+  max_steps?: number;
+  /** Optimizer steps between checkpoints, and between evaluations (0: only at the end). */
+  checkpoint_every?: number;
+  eval_every?: number;
   batch_size: number;
   lr: number;
   warmup: number;
@@ -163,9 +169,17 @@ function validateData(d: Obj, stage: unknown): string[] {
 
 function validateTrain(t: Obj): string[] {
   const errs: string[] = [];
-  for (const key of ['epochs', 'batch_size', 'num_pos', 'grad_accum'] as const) {
+  for (const key of ['batch_size', 'num_pos', 'grad_accum'] as const) {
     if (!isPosInt(t[key])) errs.push(`train.${key}: a whole number above 0`);
   }
+  if (typeof t.epochs !== 'number' || !(t.epochs > 0) || !Number.isFinite(t.epochs)) errs.push('train.epochs: a number above 0');
+  for (const key of ['max_steps', 'checkpoint_every', 'eval_every'] as const) {
+    const v = t[key];
+    if (v !== undefined && (!Number.isInteger(v) || (v as number) < 0)) errs.push(`train.${key}: a whole number, 0 or more`);
+  }
+  const known = new Set(['epochs', 'max_steps', 'checkpoint_every', 'eval_every', 'batch_size', 'lr', 'warmup', 'num_pos', 'max_length', 'grad_accum', 'seed', 'mask_false_negatives']);
+  const unknown = Object.keys(t).filter((k) => !known.has(k));
+  if (unknown.length) errs.push(`train: unknown settings ${unknown.join(', ')} (the trainer refuses them)`);
   if (typeof t.lr !== 'number' || !(t.lr > 0) || t.lr > 1) errs.push('train.lr: a number above 0 and at most 1');
   if (typeof t.warmup !== 'number' || t.warmup < 0 || t.warmup >= 1) errs.push('train.warmup: a fraction from 0 up to (not including) 1');
   if (!Number.isInteger(t.seed)) errs.push('train.seed: a whole number');

@@ -38,16 +38,15 @@ describe('training interpreter: reading `drehr_train check`', () => {
     const r = interpretCheck(py, { exitCode: 3, stdout: '{"ok": false, "missing": "torch", "hint": "pip install torch"}', stderr: '' });
     assert.equal(r.ok, false);
     if (r.ok) return;
-    assert.match(r.message, /"torch" is missing/);
-    assert.match(r.message, /\/usr\/bin\/python3/);
-    assert.match(r.install ?? '', /^\/usr\/bin\/python3 -m pip install torch/);
+    assert.match(r.message, /^The Python package "torch" is missing from \/usr\/bin\/python3\. For a CPU-only PyTorch/);
+    assert.equal(r.install, '/usr/bin/python3 -m pip install torch');
   });
 
   it('a Python without torch that fails on import', () => {
     const r = interpretCheck('/my py/python', { exitCode: 1, stdout: '', stderr: "Traceback...\nModuleNotFoundError: No module named 'torch'\n" });
     assert.equal(r.ok, false);
     if (r.ok) return;
-    assert.equal(r.install?.startsWith(`'/my py/python' -m pip install torch`), true);
+    assert.equal(r.install, `'/my py/python' -m pip install torch`);
   });
 
   it('no trainer on PYTHONPATH', () => {
@@ -67,6 +66,11 @@ describe('training interpreter: reading `drehr_train check`', () => {
     const old = interpretCheck('python2', { exitCode: 1, stdout: '', stderr: '  File "x.py", line 3\nSyntaxError: invalid syntax\n' });
     assert.equal(old.ok, false);
     if (!old.ok) assert.match(old.message, /too old/);
+  });
+
+  it('a trainer message with a hint reads as sentences', () => {
+    const r = interpretCheck(py, { exitCode: 3, stdout: '{"ok": false, "message": "onnx is too old", "hint": "upgrade it"}', stderr: '' });
+    assert.deepEqual(r, { ok: false, message: 'Onnx is too old. Upgrade it.' });
   });
 
   it('anything else quotes the last line of stderr', () => {

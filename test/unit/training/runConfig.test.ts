@@ -37,6 +37,8 @@ describe('training run config', () => {
     assert.equal(c.train.epochs, 1);
     assert.equal(c.train.mask_false_negatives, false);
     assert.equal(c.train.batch_size, 32);
+    const quick = { ...stage1(), train: { ...stage1().train, epochs: 0.5, max_steps: 3, checkpoint_every: 1, eval_every: 0 } };
+    assert.deepEqual(validateRunConfig(quick), [], 'fractional epochs and a step limit');
   });
 
   it('Stage II needs pairs; Stage I refuses them', () => {
@@ -58,11 +60,11 @@ describe('training run config', () => {
       device: 'gpu',
       nproc: 0,
       data: { notes: '/ws', chunks: '/c.jsonl', chunking: { words: 10, overlap: 10, min_words: 0 }, include: 'x' },
-      train: { epochs: 0, batch_size: 1, lr: 0, warmup: 1, num_pos: 1, grad_accum: 1, seed: 0.5, mask_false_negatives: 'yes', max_length: { passage: 2, query: 16 } },
+      train: { epochs: 0, max_steps: -1, typo_lr: 1, batch_size: 1, lr: 0, warmup: 1, num_pos: 1, grad_accum: 1, seed: 0.5, mask_false_negatives: 'yes', max_length: { passage: 2, query: 16 } },
     };
     const errs = validateRunConfig(broken).join('\n');
     for (const key of ['format', 'id:', 'base_model: must be an absolute', 'device', 'nproc', 'not both', 'data.include', 'data.chunking.overlap: must be smaller', 'data.chunking.min_words',
-      'train.epochs', 'train.lr', 'train.warmup', 'train.seed', 'train.mask_false_negatives', 'train.max_length']) {
+      'train.epochs', 'train.max_steps', 'unknown settings typo_lr', 'train.lr', 'train.warmup', 'train.seed', 'train.mask_false_negatives', 'train.max_length']) {
       assert.ok(errs.includes(key), `missing error for ${key} in\n${errs}`);
     }
     assert.deepEqual(validateRunConfig('x'), ['run.json must hold a JSON object']);
