@@ -14,8 +14,11 @@ PY="${PYTHON:-/usr/bin/python3}"
 WORK="${DREHR_WORK:-/tmp/drehr-demo-train}"
 SHARED="${DREHR_SHARED:-$ROOT/../shared/data}"
 OUT="${DREHR_OUT:-$ROOT/models/demo}"
-STAGE1_STEPS="${STAGE1_STEPS:-1100}"
-STAGE2_STEPS="${STAGE2_STEPS:-150}"
+STAGE1_STEPS="${STAGE1_STEPS:-300}"
+STAGE2_STEPS="${STAGE2_STEPS:-40}"
+# wall-time guards: a step ends its stage early (checkpointed, exported, recorded in drehr.json) on a busy machine
+STAGE1_MINUTES="${STAGE1_MINUTES:-40}"
+STAGE2_MINUTES="${STAGE2_MINUTES:-8}"
 SEED="${SEED:-42}"
 export DREHR_THREADS="${DREHR_THREADS:-1}"
 export PYTHONPATH="$ROOT/python${PYTHONPATH:+:$PYTHONPATH}"
@@ -39,7 +42,7 @@ rm -rf "$WORK/stage1"
 "$PY" -m drehr_train stage1 --base "$WORK/base" --from-scratch --notes "$ROOT/demo/notes" "${mts_args[@]}" \
   --graph "$WORK/graph.jsonl.gz" --out "$WORK/stage1" --max-steps "$STAGE1_STEPS" --batch-size 32 --num-pos 8 \
   --lr 5e-4 --warmup 0.1 --max-passage 128 --max-query 16 --seed "$SEED" --checkpoint-every 100 \
-  --eval-every 250 --lexicon --threads "$DREHR_THREADS"
+  --max-minutes "$STAGE1_MINUTES" --lexicon --threads "$DREHR_THREADS"
 final="$WORK/stage1/model"
 
 if [ -f "$MTS" ] && [ "$STAGE2_STEPS" -gt 0 ]; then
@@ -47,7 +50,7 @@ if [ -f "$MTS" ] && [ "$STAGE2_STEPS" -gt 0 ]; then
   rm -rf "$WORK/stage2"
   "$PY" -m drehr_train stage2 --base "$WORK/stage1/model" "${mts_args[@]}" --out "$WORK/stage2" \
     --max-steps "$STAGE2_STEPS" --batch-size 32 --num-pos 16 --lr 1e-4 --warmup 0.1 --max-passage 128 \
-    --max-query 16 --seed "$SEED" --checkpoint-every 50 --threads "$DREHR_THREADS" \
+    --max-query 16 --seed "$SEED" --checkpoint-every 50 --max-minutes "$STAGE2_MINUTES" --threads "$DREHR_THREADS" \
     --name "DR.EHR demo model" \
     --description "Demo model trained from scratch on CPU: Stage I on the open graph, Stage II on MTSamples keywords"
   final="$WORK/stage2/model"

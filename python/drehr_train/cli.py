@@ -106,7 +106,7 @@ def _config(a) -> dict:
         if v:
             cfg["data"][k] = v
     for k in ("epochs", "max_steps", "batch_size", "lr", "num_pos", "grad_accum", "seed", "checkpoint_every",
-              "eval_every", "warmup"):
+              "eval_every", "warmup", "max_minutes"):
         v = getattr(a, k, None)
         if v is not None:
             cfg["train"][k] = v
@@ -124,7 +124,7 @@ def _config(a) -> dict:
     return cfg
 
 
-def _heldout_split(records: list[dict], share: float = 0.05, cap: int = 200) -> tuple[list[dict], list[dict]]:
+def _heldout_split(records: list[dict], share: float = 0.05, cap: int = 120) -> tuple[list[dict], list[dict]]:
     import hashlib
     scored = sorted(records, key=lambda r: hashlib.sha1(r["chunk_id"].encode()).hexdigest())
     n = min(cap, int(len(records) * share))
@@ -215,7 +215,8 @@ def cmd_train(a) -> int:
         meta["provenance"].update({
             "base": prev.get("base") if prev else (None if cfg.get("from_scratch") else base.meta.get("id")),
             "stages": list(prev.get("stages", [])) + [{
-                "stage": stage, "steps": result["steps"], "loss": result["loss"], "samples_per_s": result["samples_per_s"],
+                "stage": stage, "steps": result["steps"], "planned_steps": result["planned_steps"],
+                "stopped_early": result["stopped_early"], "loss": result["loss"], "samples_per_s": result["samples_per_s"],
                 "params": {k: getattr(params, k) for k in ("batch_size", "lr", "warmup", "num_pos", "grad_accum", "seed",
                                                            "mask_false_negatives", "epochs", "max_steps")},
                 "data": info}],
@@ -386,6 +387,8 @@ def parser() -> argparse.ArgumentParser:
         p.add_argument("--checkpoint")
         p.add_argument("--epochs", type=float)
         p.add_argument("--max-steps", dest="max_steps", type=int)
+        p.add_argument("--max-minutes", dest="max_minutes", type=float,
+                       help="end training early (as done, checkpointed, exported) after this much wall time")
         p.add_argument("--batch-size", dest="batch_size", type=int)
         p.add_argument("--lr", type=float)
         p.add_argument("--warmup", type=float)

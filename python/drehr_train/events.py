@@ -37,7 +37,13 @@ class Events:
         self.stream.write(line + "\n")
         self.stream.flush()
         if self.path:
-            with open(self.path, "a", encoding="utf-8") as f:
-                f.write(line + "\n")
-                f.flush()
-                os.fsync(f.fileno())
+            try:
+                os.makedirs(os.path.dirname(self.path), exist_ok=True)
+                with open(self.path, "a", encoding="utf-8") as f:
+                    f.write(line + "\n")
+                    f.flush()
+                    os.fsync(f.fileno())
+            except OSError as e:  # the run folder vanished or the disk is full: stdout still carries the event
+                if not getattr(self, "_warned", False):
+                    self._warned = True
+                    print(f"cannot append to {self.path}: {e.strerror}", file=sys.stderr)

@@ -115,6 +115,22 @@ class Graph:
                         "children": self.children(cid)})
         return {"concepts": out}
 
+    def lexicon_for(self, ids) -> dict:
+        """The lexicon restricted to the given concepts and their parents and children (keeps the file small)."""
+        keep: set[str] = set()
+        for cid in ids:
+            if cid in self.concepts:
+                keep.add(cid)
+                keep.update(p for p in self.concepts[cid].parents if p in self.concepts)
+                keep.update(self.children(cid))
+        out = []
+        for cid in sorted(keep):
+            c = self.concepts[cid]
+            out.append({"id": cid, "names": [c.name] + c.synonyms,
+                        "abbreviations": [{"sf": sf, "share": round(sh, 4)} for sf, sh in c.abbreviations],
+                        "children": self.children(cid)})
+        return {"concepts": out}
+
 
 def load_graph(path: str) -> Graph:
     """Reads a saved graph; broken lines are reported in Graph.warnings (with line numbers) and skipped."""
@@ -385,21 +401,3 @@ def main_build(out: str, sources_dirs: list[str], extra: list[str]) -> dict:
     g.save(out)
     return g.stats()
 
-
-def _lexicon_for(self: Graph, ids) -> dict:
-    """A lexicon restricted to the given concepts and their parents/children/related (keeps lexicon.json.gz small)."""
-    keep: set[str] = set()
-    for cid in ids:
-        if cid in self.concepts:
-            c = self.concepts[cid]
-            keep.add(cid)
-            keep.update(p for p in c.parents if p in self.concepts)
-            keep.update(self.children(cid))
-    sub = Graph({k: self.concepts[k] for k in sorted(keep)})
-    lex = sub.lexicon()
-    for e in lex["concepts"]:
-        e["children"] = self.children(e["id"])
-    return lex
-
-
-Graph.lexicon_for = _lexicon_for

@@ -73,54 +73,61 @@ def read_notes(root: str, warn=lambda msg: print(msg, file=sys.stderr)) -> Itera
             if f.lower().endswith((".txt", ".md", ".csv", ".jsonl")):
                 paths.append(os.path.join(d, f))
     for p in sorted(paths, key=lambda x: os.path.relpath(x, root).replace(os.sep, "/")):
-        rel = os.path.relpath(p, root).replace(os.sep, "/")
-        try:
-            with open(p, "rb") as fh:
-                raw = fh.read()
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError:
-            warn(f"skipped {rel}: not UTF-8 text")
-            continue
-        except OSError as e:
-            warn(f"skipped {rel}: {e.strerror}")
-            continue
-        if "\x00" in text:
-            warn(f"skipped {rel}: binary file")
-            continue
-        low = p.lower()
-        if low.endswith((".txt", ".md")):
-            fields, off = _front_matter(text)
-            parent = os.path.dirname(rel)
-            patient = fields.get("patient_id") or (os.path.basename(parent) if parent else "default")
-            note_id = fields.get("note_id") or os.path.splitext(rel)[0]
-            off16 = off + sum(1 for c in text[:off] if ord(c) > 0xFFFF)
-            yield Note(note_id, patient, text[off:], off, off16, rel, fields.get("note_type", ""), fields.get("date", ""),
-                       fields)
-        elif low.endswith(".csv"):
-            import io
-            reader = csv.DictReader(io.StringIO(text, newline=""))
-            for i, row in enumerate(reader, start=1):
-                body = _pick(row, TEXT_COLS)
-                if body is None:
-                    warn(f"{rel} row {i}: no text column; skipped")
-                    continue
-                yield Note(_pick(row, ID_COLS) or f"{rel}#{i}", _pick(row, PATIENT_COLS) or "default", body, 0, 0, rel,
-                           _pick(row, TYPE_COLS) or "", _pick(row, DATE_COLS) or "", {"row": i})
-        else:
-            for i, line in enumerate(text.split("\n"), start=1):
-                if not line.strip():
-                    continue
-                try:
-                    row = json.loads(line)
-                except json.JSONDecodeError as e:
-                    warn(f"{rel} line {i}: malformed JSON ({e.msg}); skipped")
-                    continue
-                if not isinstance(row, dict):
-                    warn(f"{rel} line {i}: not an object; skipped")
-                    continue
-                body = _pick(row, TEXT_COLS)
-                if body is None:
-                    warn(f"{rel} line {i}: no text field; skipped")
-                    continue
-                yield Note(_pick(row, ID_COLS) or f"{rel}#{i}", _pick(row, PATIENT_COLS) or "default", body, 0, 0, rel,
-                           _pick(row, TYPE_COLS) or "", _pick(row, DATE_COLS) or "", {"row": i})
+        yield from read_note_file(root, p, warn)
+
+
+def read_note_file(root: str, p: str, warn=lambda msg: print(msg, file=sys.stderr)) -> Iterator[Note]:
+    """The notes of one file; ids and patients are derived from its path relative to the workspace `root`."""
+    if not os.path.isabs(p):
+        p = os.path.join(root, p)
+    rel = os.path.relpath(p, root).replace(os.sep, "/")
+    try:
+        with open(p, "rb") as fh:
+            raw = fh.read()
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        warn(f"skipped {rel}: not UTF-8 text")
+        return
+    except OSError as e:
+        warn(f"skipped {rel}: {e.strerror}")
+        return
+    if "\x00" in text:
+        warn(f"skipped {rel}: binary file")
+        return
+    low = p.lower()
+    if low.endswith((".txt", ".md")):
+        fields, off = _front_matter(text)
+        parent = os.path.dirname(rel)
+        patient = fields.get("patient_id") or (os.path.basename(parent) if parent else "default")
+        note_id = fields.get("note_id") or os.path.splitext(rel)[0]
+        off16 = off + sum(1 for c in text[:off] if ord(c) > 0xFFFF)
+        yield Note(note_id, patient, text[off:], off, off16, rel, fields.get("note_type", ""), fields.get("date", ""),
+                   fields)
+    elif low.endswith(".csv"):
+        import io
+        reader = csv.DictReader(io.StringIO(text, newline=""))
+        for i, row in enumerate(reader, start=1):
+            body = _pick(row, TEXT_COLS)
+            if body is None:
+                warn(f"{rel} row {i}: no text column; skipped")
+                continue
+            yield Note(_pick(row, ID_COLS) or f"{rel}#{i}", _pick(row, PATIENT_COLS) or "default", body, 0, 0, rel,
+                       _pick(row, TYPE_COLS) or "", _pick(row, DATE_COLS) or "", {"row": i})
+    else:
+        for i, line in enumerate(text.split("\n"), start=1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError as e:
+                warn(f"{rel} line {i}: malformed JSON ({e.msg}); skipped")
+                continue
+            if not isinstance(row, dict):
+                warn(f"{rel} line {i}: not an object; skipped")
+                continue
+            body = _pick(row, TEXT_COLS)
+            if body is None:
+                warn(f"{rel} line {i}: no text field; skipped")
+                continue
+            yield Note(_pick(row, ID_COLS) or f"{rel}#{i}", _pick(row, PATIENT_COLS) or "default", body, 0, 0, rel,
+                       _pick(row, TYPE_COLS) or "", _pick(row, DATE_COLS) or "", {"row": i})

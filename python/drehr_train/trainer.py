@@ -48,6 +48,7 @@ class TrainParams:
     scale_pos: float = 2.0
     scale_neg: float = 50.0
     pooling: str = "mean"
+    max_minutes: float = 0.0      # > 0: end training (as done, with a checkpoint) once this much wall time has passed
 
     @classmethod
     def from_dict(cls, d: dict) -> "TrainParams":
@@ -220,6 +221,7 @@ def train(model: BertEncoder, tok: Tokenizer, records: list[dict], params: Train
     samples = 0
     metrics: dict = {}
     last_loss = float("nan")
+    stopped_early = False
     try:
         while step < total:
             # the data order of the micro-batches of this optimizer step depends only on (seed, step)
@@ -272,7 +274,12 @@ def train(model: BertEncoder, tok: Tokenizer, records: list[dict], params: Train
             if params.eval_every and step % params.eval_every == 0 and held and rank == 0:
                 metrics = evaluate(model, tok, held, params, dev)
                 events.emit("eval", step=step, metrics=metrics)
-            if stop["flag"] or step % params.checkpoint_every == 0 or step == total:
+            out_of_time = params.max_minutes > 0 and (time.time() - t0) > params.max_minutes * 60
+            if world > 1 and params.max_minutes > 0:
+                t = torch.tensor([1.0 if out_of_time else 0.0], device=dev)
+                dist.all_reduce(t)
+                out_of_time = bool(t[0] > 0)
+            if stop["flag"] or out_of_time or step % params.checkpoint_every == 0 or step == total:
                 if rank == 0:
                     p = ckpt.save(ckpt_dir, step, model, opt, sched, {"stage": stage, "loss": last_loss},
                                   params.keep_checkpoints)
@@ -281,13 +288,16 @@ def train(model: BertEncoder, tok: Tokenizer, records: list[dict], params: Train
                     dist.barrier()
             if stop["flag"]:
                 raise Interrupted(step)
+            if out_of_time:
+                stopped_early = True
+                break
         if held and rank == 0:
             metrics = evaluate(model, tok, held, params, dev)
             events.emit("eval", step=step, metrics=metrics)
     finally:
         for s, h in old.items():
             signal.signal(s, h)
-    return {"steps": step, "metrics": metrics, "loss": last_loss,
+    return {"steps": step, "metrics": metrics, "loss": last_loss, "planned_steps": total, "stopped_early": stopped_early,
             "samples_per_s": round(samples / max(1e-9, time.time() - t0), 2)}
 
 

@@ -6,7 +6,7 @@ import pytest
 
 from conftest import DEMO_NOTES, REPO
 from drehr_train.chunker import chunk_note, chunk_text, windows, words
-from drehr_train.notes import Note, read_notes
+from drehr_train.notes import Note, read_note_file, read_notes
 
 GOLDEN = os.path.join(REPO, "test", "fixtures", "chunks-golden.jsonl")
 
@@ -52,23 +52,25 @@ def test_reproduces_typescript_golden_chunks():
     if not os.path.exists(GOLDEN):
         pytest.skip("test/fixtures/chunks-golden.jsonl does not exist yet (written by the TypeScript chunker's tests)")
     golden = [json.loads(line) for line in open(GOLDEN, encoding="utf-8") if line.strip()]
-    by_id = {}
-    for n in read_notes(DEMO_NOTES):
-        for c in chunk_note(n):
-            by_id[c.id] = c
+    # the golden file was chunked with the repository root as the workspace (note ids and sources are relative to it)
+    ours = {}
+    for source in sorted({g["source"] for g in golden}):
+        for n in read_note_file(REPO, source):
+            for c in chunk_note(n):
+                ours[c.id] = (c, n)
     missing, wrong = [], []
     for g in golden:
-        c = by_id.get(g["id"])
-        if c is None:
+        hit = ours.get(g["id"])
+        if hit is None:
             missing.append(g["id"])
             continue
-        if c.text != g["text"] or [c.start, c.end] != _range(g):
-            wrong.append(g["id"])
-    assert not missing and not wrong, f"missing {missing[:5]}, different {wrong[:5]}"
-
-
-def _range(g):
-    if "range" in g:
-        r = g["range"]
-        return [r[0], r[1]] if isinstance(r, list) else [r["start"], r["end"]]
-    return [g.get("start", g.get("charStart")), g.get("end", g.get("charEnd"))]
+        c, n = hit
+        got = {"text": c.text, "char_start": c.start, "char_end": c.end, "note_id": c.note_id,
+               "patient_id": c.patient_id, "source": c.source, "row": n.meta.get("row", -1) if not n.source.endswith((".md", ".txt")) else -1}
+        want = {k: g[k] for k in got if k in g}
+        if {k: got[k] for k in want} != want:
+            wrong.append((g["id"], {k: (got[k], want[k]) for k in want if got[k] != want[k]}))
+    golden_notes = {g["note_id"] for g in golden}
+    emitted = {cid for cid, (c, n) in ours.items() if c.note_id in golden_notes}
+    assert not missing and not wrong, f"missing {missing[:5]}, different {wrong[:3]}"
+    assert emitted == {g["id"] for g in golden}, "the golden notes give exactly the golden chunks (no more, no fewer)"

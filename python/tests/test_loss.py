@@ -36,7 +36,7 @@ def test_false_negative_masking():
 
 
 def test_masking_changes_the_loss():
-    sim = torch.tensor([[0.8, 0.7], [0.2, 0.9]])
+    sim = torch.tensor([[0.8, 0.75], [0.2, 0.9]])  # b is a hard negative of chunk 0 unless masked
     sampled = [["a"], ["b"]]
     pools = [{"a", "b"}, {"b"}]
     _, pos, neg_m = batch_masks(sampled, pools, True)

@@ -18,6 +18,8 @@ SMALL = ["--max-passage", "48", "--max-query", "8", "--batch-size", "4", "--num-
 def notes_dir(tmp_path):
     """Six demo notes: enough chunks, fast to match."""
     d = tmp_path / "notes"
+    if d.exists():
+        return str(d)
     d.mkdir()
     srcs = sorted(p for p in os.listdir(DEMO_NOTES) if p.startswith("p0"))[:6]
     for p in srcs:
@@ -144,7 +146,7 @@ def test_torchrun_two_cpu_processes_on_gloo(shared_tmp, fixture_model):
     notes, g = notes_dir(shared_tmp), graph_file(shared_tmp)
     out = str(shared_tmp / "run-ddp")
     env = dict(os.environ, PYTHONPATH=PY_ROOT, OMP_NUM_THREADS="1")
-    r = subprocess.run([PY, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2", "-m", "drehr_train",
+    r = subprocess.run([PY, "-m", "drehr_train.torchrun", "--standalone", "--nproc_per_node", "2", "-m", "drehr_train",
                         "stage1", "--base", fixture_model, "--notes", notes, "--graph", g, "--out", out, "--device", "cpu",
                         "--max-steps", "3", "--checkpoint-every", "3", *SMALL],
                        cwd=PY_ROOT, env=env, capture_output=True, text=True, timeout=170)
