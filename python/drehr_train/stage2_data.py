@@ -96,7 +96,8 @@ def build_stage2(pairs_path: str, labels_path: str | None, chunks: dict[str, Chu
 # --- MTSamples stand-in -----------------------------------------------------------------------------------------
 def mtsamples_notes(csv_path: str) -> list[tuple[Note, list[str], str]]:
     """Deduplicated MTSamples notes (the same transcription is filed under several specialties) with the union of
-    their keywords and specialties. Split key: sha1 of the whitespace-normalized transcription."""
+    their keywords and specialties. Split key: SHA-256 of the whitespace-normalized transcription, the same key as
+    benchmark.mtsamples_heldout, so the held-out benchmark (benchmarks/mtsamples-dev) never sees training notes."""
     csv.field_size_limit(1 << 30)
     by_text: dict[str, dict] = {}
     with open(csv_path, encoding="utf-8", newline="") as f:
@@ -104,7 +105,7 @@ def mtsamples_notes(csv_path: str) -> list[tuple[Note, list[str], str]]:
             t = (r.get("transcription") or "").strip()
             if not t:
                 continue
-            key = hashlib.sha1(re.sub(r"\s+", " ", t).encode("utf-8")).hexdigest()
+            key = hashlib.sha256(" ".join(t.split()).encode("utf-8")).hexdigest()
             d = by_text.setdefault(key, {"text": t, "id": r["note_id"], "kw": [], "spec": set()})
             d["spec"].add(norm_term(r.get("medical_specialty") or ""))
             for k in (r.get("keywords") or "").split(","):
@@ -120,7 +121,7 @@ def mtsamples_notes(csv_path: str) -> list[tuple[Note, list[str], str]]:
 
 
 def mtsamples_split(key: str) -> str:
-    """80/20 by note: 'test' when the first 8 hex digits of the note's sha1 are 0 mod 5."""
+    """80/20 by note: 'test' when the first 8 hex digits of the note's SHA-256 are 0 mod 5 (= benchmark.mtsamples_heldout)."""
     return "test" if int(key[:8], 16) % 5 == 0 else "train"
 
 

@@ -96,3 +96,16 @@ def test_keyword_mapping():
     m = map_keywords(cs, ["laparoscopic cholecystectomy", "cholecystectomy, laparoscopic", "vicryl", "appendix"])
     assert m["m::0"] == [("laparoscopic cholecystectomy", "string"), ("cholecystectomy, laparoscopic", "words")]
     assert m["m::1"] == [("vicryl", "string")]
+
+
+def test_mtsamples_training_split_excludes_the_heldout_benchmark_notes():
+    import os
+    from conftest import SHARED
+    from drehr_train.benchmark import mtsamples_heldout
+    from drehr_train.stage2_data import mtsamples_notes, mtsamples_split
+    csv_path = os.path.join(SHARED, "notes", "mtsamples.csv")
+    if not os.path.exists(csv_path):
+        pytest.skip("../shared/data/notes/mtsamples.csv is not present (development data, never shipped)")
+    notes = mtsamples_notes(csv_path)
+    assert len({key for _, _, key in notes}) == len(notes)                  # deduplicated
+    assert all((mtsamples_split(key) == "test") == mtsamples_heldout(n.text) for n, _, key in notes)
