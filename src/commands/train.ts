@@ -169,8 +169,19 @@ export function register(ctx: Ctx): void {
       ...(device.nproc > 1 ? { nproc: device.nproc } : {}),
     };
     const task = await buildTask(def, folder, taskDeps);
+    // Live from now on: the process start is reported a little later.
+    training.model.live.set(runId, { ended: false, started: false });
     await training.refresh();
-    await vscode.tasks.executeTask(task);
+    try {
+      await vscode.tasks.executeTask(task);
+    } catch (e) {
+      training.model.live.set(runId, { ended: true, started: false });
+      training.refreshSoon(0);
+      const msg = `${title}: the task could not be started: ${(e as Error).message}`;
+      ctx.log.error(msg);
+      void vscode.window.showErrorMessage(msg);
+      return undefined;
+    }
     training.panels.open(runId);
     return { runId, runDir };
   }

@@ -93,6 +93,8 @@ export interface ProcessInfo {
   exitCode?: number;
   /** The task ended (in this window or, from the run's task record, in an earlier one). */
   ended: boolean;
+  /** The task ended without ever starting a trainer process (the interpreter could not be launched). */
+  neverStarted?: boolean;
   /** A process id recorded for the run is still alive (a task of another window, or one that outlived a reload). */
   pidAlive?: boolean;
   /** Milliseconds since the last write to events.jsonl. */
@@ -125,6 +127,7 @@ const EXIT_MEANING: Record<number, string> = {
 export function deriveStatus(p: RunProgress, proc: ProcessInfo): DerivedStatus {
   // Stopped on a signal (Terminate Task sends SIGHUP and VS Code reports no exit code) or with the trainer's own
   // exit 130: an interruption, even when the trainer wrote an error event on its way out.
+  if (proc.neverStarted && p.events === 0) return { status: 'failed', detail: "the trainer could not be launched: the task's terminal says why" };
   const signalled = proc.ended && (proc.exitCode === undefined || INTERRUPT_EXIT_CODES.has(proc.exitCode));
   if (!p.done && (signalled || p.error?.interrupted)) return { status: 'interrupted', detail: interruptedDetail(p) };
   if (p.error) return { status: 'failed', detail: p.error.message };

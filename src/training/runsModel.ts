@@ -28,6 +28,8 @@ export interface RunSnapshot {
 export interface LiveTask {
   exitCode?: number;
   ended: boolean;
+  /** A trainer process was seen (false between executeTask and the process start, or when it never launched). */
+  started?: boolean;
 }
 
 interface Entry {
@@ -133,7 +135,13 @@ export class RunsModel {
   private processInfo(live: LiveTask | undefined, task: TaskRecord | undefined, lastWriteMs: number | undefined): ProcessInfo {
     const age = lastWriteMs === undefined ? undefined : Math.max(0, this.now() - lastWriteMs);
     if (live) {
-      return { taskRunning: !live.ended, ended: live.ended, ...(live.exitCode !== undefined ? { exitCode: live.exitCode } : {}), ...(age !== undefined ? { lastWriteAgeMs: age } : {}) };
+      return {
+        taskRunning: !live.ended,
+        ended: live.ended,
+        ...(live.ended && live.started === false ? { neverStarted: true } : {}),
+        ...(live.exitCode !== undefined ? { exitCode: live.exitCode } : {}),
+        ...(age !== undefined ? { lastWriteAgeMs: age } : {}),
+      };
     }
     if (task) {
       if (task.endedAt !== undefined) {

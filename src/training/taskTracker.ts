@@ -43,14 +43,14 @@ export function trackTasks(deps: TrackerDeps): TaskTracker {
   // Tasks that were already running when the extension activated.
   for (const ex of vscode.tasks.taskExecutions) {
     const run = runOfTask(ex.task, deps.model.runsDir);
-    if (run) deps.model.live.set(run.id, { ended: false });
+    if (run) deps.model.live.set(run.id, { ended: false, started: true });
   }
   const subs = vscode.Disposable.from(
     vscode.tasks.onDidStartTaskProcess((e) => {
       const run = runOfTask(e.execution.task, deps.model.runsDir);
       if (!run) return;
       deps.log.info(`Training run ${run.id}: trainer started${e.processId ? ` (pid ${e.processId})` : ''}`);
-      deps.model.live.set(run.id, { ended: false });
+      deps.model.live.set(run.id, { ended: false, started: true });
       record(run.dir, () => writeTaskRecord(run.dir, { ...(e.processId ? { pid: e.processId } : {}), startedAt: new Date().toISOString() }));
       deps.changed();
     }),
@@ -58,7 +58,7 @@ export function trackTasks(deps: TrackerDeps): TaskTracker {
       const run = runOfTask(e.execution.task, deps.model.runsDir);
       if (!run) return;
       deps.log.info(`Training run ${run.id}: trainer ended, exit code ${e.exitCode ?? 'none (stopped by a signal)'}`);
-      deps.model.live.set(run.id, { ended: true, ...(e.exitCode !== undefined ? { exitCode: e.exitCode } : {}) });
+      deps.model.live.set(run.id, { ended: true, started: true, ...(e.exitCode !== undefined ? { exitCode: e.exitCode } : {}) });
       record(run.dir, async () => {
         const prev = await readTaskRecord(run.dir);
         await writeTaskRecord(run.dir, { ...(prev ?? { startedAt: new Date().toISOString() }), endedAt: new Date().toISOString(), exitCode: e.exitCode ?? null });
@@ -66,5 +66,14 @@ export function trackTasks(deps: TrackerDeps): TaskTracker {
       deps.changed();
     }),
   );
-  return { flush: () => chain, dispose: () => subs.dispose() };
+  const ends = vscode.tasks.onDidEndTask((e) => {
+    // A task whose process never started (the interpreter could not be launched) ends without a process end.
+    const run = runOfTask(e.execution.task, deps.model.runsDir);
+    const live = run && deps.model.live.get(run.id);
+    if (!run || !live || live.ended) return;
+    deps.log.warn(`Training run ${run.id}: the task ended${live.started ? '' : ' before its trainer process started'}.`);
+    deps.model.live.set(run.id, { ...live, ended: true });
+    deps.changed();
+  });
+  return { flush: () => chain, dispose: () => (subs.dispose(), ends.dispose()) };
 }

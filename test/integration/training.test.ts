@@ -234,3 +234,55 @@ suite('training from the editor (fake trainer)', function () {
     }
   });
 });
+
+/**
+ * The real trainer (python/drehr_train) on the untrained fixture model: 3 optimizer steps of Stage I on the
+ * workspace notes, through the same command and task. Needs a Python with torch: DREHR_TEST_PYTHON, else
+ * /usr/bin/python3; skipped (saying why) when its `drehr_train check` fails.
+ */
+suite('training from the editor (real trainer, 3 steps)', function () {
+  this.timeout(300000);
+  let root: string;
+  let python: string;
+
+  suiteSetup(async function () {
+    root = workspaceRoot();
+    python = process.env.DREHR_TEST_PYTHON ?? '/usr/bin/python3';
+    const ext = vscode.extensions.all.find((e) => e.packageJSON?.name === 'drehr-vscode');
+    assert.ok(ext);
+    await ext.activate();
+    const { spawnSync } = await import('node:child_process');
+    const check = spawnSync(python, ['-m', 'drehr_train', 'check'], { env: { ...process.env, PYTHONPATH: path.join(ext.extensionPath, 'python') }, encoding: 'utf8', timeout: 60000 });
+    if (check.status !== 0) {
+      console.log(`  (skipped: ${python} -m drehr_train check failed: ${(check.stdout || check.stderr || String(check.error)).trim().slice(0, 200)})`);
+      this.skip();
+    }
+    await vscode.workspace.getConfiguration('drehr').update('python.interpreter', python, vscode.ConfigurationTarget.Workspace);
+  });
+
+  suiteTeardown(async () => {
+    await vscode.workspace.getConfiguration('drehr').update('python.interpreter', undefined, vscode.ConfigurationTarget.Workspace);
+  });
+
+  test('Stage I runs to the end and exports a model folder the view offers', async () => {
+    const ext = vscode.extensions.all.find((e) => e.packageJSON?.name === 'drehr-vscode')!;
+    // A workspace without notes still trains on the notes shipped as demo data.
+    const notes = await fs.readdir(root).catch(() => []);
+    const args: Record<string, unknown> = {
+      baseModel: path.join(ext.extensionPath, 'test', 'fixtures', 'untrained-model'),
+      device: 'cpu',
+      train: { max_steps: 3, batch_size: 4, num_pos: 8, checkpoint_every: 2 },
+    };
+    if (!notes.some((n) => !n.startsWith('.'))) {
+      await fs.cp(path.join(ext.extensionPath, 'demo', 'notes', 'p001'), path.join(root, 'p001'), { recursive: true });
+    }
+    const run = await vscode.commands.executeCommand<{ runId: string; runDir: string } | undefined>('drehr.trainStage1', args);
+    assert.ok(run);
+    const done = await waitForRun(run.runId, ['finished', 'failed', 'interrupted'], 0, 240000);
+    assert.equal(done?.status, 'finished', done?.detail);
+    assert.equal(done.step, 3);
+    assert.equal(done.contextValue, 'drehrRunFinished');
+    await fs.access(path.join(run.runDir, 'model', 'onnx', 'model.onnx'));
+    await fs.access(path.join(run.runDir, 'checkpoints', 'step-000002', 'COMPLETE'));
+  });
+});

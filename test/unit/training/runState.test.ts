@@ -61,6 +61,12 @@ describe('training run state', () => {
     }
   });
 
+  it('a task that ended before its process started failed to launch', () => {
+    assert.deepEqual(deriveStatus(emptyProgress(), { taskRunning: false, ended: true, neverStarted: true }), {
+      status: 'failed', detail: "the trainer could not be launched: the task's terminal says why",
+    });
+  });
+
   it('a live task or a live pid means running', () => {
     const p = fold(started);
     assert.equal(deriveStatus(p, { taskRunning: true, ended: false }).status, 'running');
