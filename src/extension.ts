@@ -15,6 +15,7 @@ import { register as registerModel } from './commands/model';
 import { register as registerNoteDocuments } from './views/noteDocument';
 import { register as registerSearchPanel } from './views/searchPanel';
 import { register as registerWatcher } from './indexing/watcher';
+import { register as registerTraining } from './commands/train';
 
 /** Each feature registers its commands, views and listeners on the context. Order: the sidecar starts last. */
 const FEATURES: ((ctx: Ctx) => void)[] = [
@@ -26,6 +27,7 @@ const FEATURES: ((ctx: Ctx) => void)[] = [
   registerNoteDocuments,
   registerSearchPanel,
   registerWatcher,
+  registerTraining,
   registerSidecar,
 ];
 
