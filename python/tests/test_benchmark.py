@@ -142,3 +142,73 @@ def test_a_synonym_written_as_a_short_form_is_an_abbreviation():
     grades = query_terms(g, "P:2")
     assert grade_chunk(lex.mentions("EKG showed sinus rhythm"), grades) == "abbreviation"
     assert grade_chunk(lex.mentions("an ekg was done"), grades) == "synonym"
+
+
+# --- the real-CliniQ mapping script (cliniq.py), on a made-up MIMIC-like sample -----------------------------------
+def _cliniq_chunks(text: str, size: int = 100, overlap: int = 10) -> list[str]:
+    """Stand-in for CliniQ's CharacterTextSplitter: word windows of clean_text (the real one needs langchain)."""
+    from drehr_train.cliniq import clean_text
+    ws = clean_text(text).split(" ")
+    out, i = [], 0
+    while i < len(ws):
+        out.append(" ".join(ws[i:i + size]))
+        if i + size >= len(ws):
+            break
+        i += size - overlap
+    return out
+
+
+def test_cliniq_mapping_moves_labels_to_our_chunks(tmp_path):
+    from drehr_train import cliniq
+    import csv as _csv
+    body = " ".join(f"w{i}" for i in range(60)) + " Admission Date: [**2101-1-1**] pneumonia " + \
+        " ".join(f"x{i}" for i in range(200)) + "\n\nheparin given " + " ".join(f"y{i}" for i in range(40))
+    ne = tmp_path / "NOTEEVENTS.csv"
+    with open(ne, "w", newline="") as f:
+        w = _csv.DictWriter(f, fieldnames=["ROW_ID", "HADM_ID", "CATEGORY", "TEXT"])
+        w.writeheader()
+        w.writerow({"ROW_ID": "1", "HADM_ID": "100", "CATEGORY": "Nursing", "TEXT": "not this"})
+        w.writerow({"ROW_ID": "2", "HADM_ID": "100", "CATEGORY": "Discharge summary", "TEXT": body})
+        w.writerow({"ROW_ID": "3", "HADM_ID": "100", "CATEGORY": "Discharge summary", "TEXT": "second copy, ignored"})
+        w.writerow({"ROW_ID": "4", "HADM_ID": "200", "CATEGORY": "Discharge summary", "TEXT": "not in the test set"})
+    b = tmp_path / "CliniQ" / "benchmark"
+    b.mkdir(parents=True)
+    (b / "test_hadm_ids.txt").write_text("100\n")
+    chunks = _cliniq_chunks(body)
+    (b / "corpus.jsonl").write_text("".join(json.dumps({"_id": f"100_{i}", "text": t}) + "\n" for i, t in enumerate(chunks)))
+    pn = next(i for i, t in enumerate(chunks) if "pneumonia" in t)
+    hep = max(i for i, t in enumerate(chunks) if "heparin" in t)
+    (b / "queries_disease.jsonl").write_text('{"_id": "1", "text": "pneumonia"}\n')
+    (b / "queries_procedure.jsonl").write_text("")
+    (b / "queries_drug.jsonl").write_text('{"_id": "1", "text": "heparin"}\n')
+    (b / "qrels_disease.tsv").write_text(f"1\t100_{pn}\tstring\n1\t100_99\tsynonym\n")
+    (b / "qrels_procedure.tsv").write_text("")
+    (b / "qrels_drug.tsv").write_text(f"1\t100_{hep}\tstring\n")
+    out = tmp_path / "out"
+    assert cliniq.main(["--noteevents", str(ne), "--cliniq", str(tmp_path / "CliniQ"), "--out", str(out)]) == 0
+    rows = list(_csv.DictReader(open(out / "notes" / "discharge.csv", newline="")))
+    assert [r["note_id"] for r in rows] == ["100"] and rows[0]["text"] == body
+    from drehr_train.chunker import chunk_note
+    from drehr_train.notes import read_notes
+    ours = {c.id: c.text for n in read_notes(str(out / "notes")) for c in chunk_note(n)}
+    qrels = [line.split("\t") for line in (out / "qrels.tsv").read_text().splitlines()]
+    by_q = {}
+    for q, c, t in qrels:
+        by_q.setdefault(q, {})[c] = t
+    assert set(by_q) == {"D1", "R1"}
+    # every chunk of ours that got the label holds the labelled word or shares half a CliniQ chunk with it
+    assert any("pneumonia" in ours[c] for c in by_q["D1"])
+    assert any("heparin" in ours[c] for c in by_q["R1"])
+    assert all(c in ours for c in by_q["D1"]) and all(c in ours for c in by_q["R1"])
+    stats = json.loads((out / "bench.json").read_text())["counts"]
+    assert stats["labels_lost"] == 1  # 100_99 is not a CliniQ chunk
+    assert stats["unmapped_chunks"] == 0
+    qs = [json.loads(line) for line in (out / "queries.jsonl").read_text().splitlines()]
+    assert {(q["query_id"], q["type"]) for q in qs} == {("D1", "disease"), ("R1", "drug")}
+
+
+def test_cliniq_targets_best_and_half_overlaps():
+    from drehr_train.cliniq import targets
+    assert targets([("0", 80), ("1", 20)], 100) == ["0"]
+    assert targets([("0", 50), ("1", 50)], 100) == ["0", "1"]
+    assert targets([("2", 30), ("3", 10)], 100) == ["2"]
