@@ -1,0 +1,22 @@
+// Bundles a benchmark (bench/<name>Bench.ts) with esbuild and runs it: `node bench/run.mjs index|search [args]`.
+import * as esbuild from 'esbuild';
+import { spawnSync } from 'node:child_process';
+
+const [name, ...args] = process.argv.slice(2);
+if (!['index', 'search'].includes(name)) {
+  console.error('usage: node bench/run.mjs index|search [options]');
+  process.exit(2);
+}
+const outfile = `bench/work/${name}Bench.js`;
+await esbuild.build({
+  entryPoints: [`bench/${name}Bench.ts`],
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  outfile,
+  external: ['onnxruntime-node', '@lancedb/lancedb', 'apache-arrow'],
+  logLevel: 'warning',
+});
+const r = spawnSync(process.execPath, ['--expose-gc', outfile, ...args], { stdio: 'inherit' });
+process.exit(r.status ?? 1);

@@ -1,0 +1,146 @@
+/**
+ * Search latency (p50/p95 of one query: encode with the demo model + dense search, top 10) at several table sizes
+ * with synthetic clustered vectors, flat (exact) below 20k rows and IVF_PQ above; recall@10 of the ANN index
+ * against exact search on the same queries. Usage: npm run bench:search [-- --sizes 10000,100000 --queries 100]
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Encoder } from '../src/sidecar/encoder/encoder';
+import { silentLogger } from '../src/sidecar/log';
+import { ANN_MIN_ROWS, annParams, annSearchParams } from '../src/sidecar/store/ann';
+import type { ChunkRow } from '../src/sidecar/store/schema';
+import { Store } from '../src/sidecar/store/store';
+import { machineLine, percentile } from './machine';
+
+const args = process.argv.slice(2);
+const arg = (name: string, dflt: string): string => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 && args[i + 1] ? args[i + 1] : dflt;
+};
+const repo = process.cwd();
+const sizes = arg('sizes', '10000,100000').split(',').map(Number);
+const nQueries = Number(arg('queries', '100'));
+const modelDir = path.resolve(arg('model', path.join(repo, 'models', 'demo')));
+
+/** A deterministic generator (mulberry32) and Gaussian noise, so runs are comparable. */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+class Clustered {
+  private readonly centers: Float32Array[];
+  private readonly rand: () => number;
+  constructor(
+    private readonly dim: number,
+    clusters: number,
+    seed: number,
+  ) {
+    this.rand = rng(seed);
+    this.centers = Array.from({ length: clusters }, () => this.unit(Float32Array.from({ length: dim }, () => this.gauss())));
+  }
+  private gauss(): number {
+    const u = Math.max(this.rand(), 1e-12);
+    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * this.rand());
+  }
+  private unit(v: Float32Array): Float32Array {
+    let s = 0;
+    for (const x of v) s += x * x;
+    const inv = 1 / Math.sqrt(s);
+    for (let i = 0; i < v.length; i++) v[i] *= inv;
+    return v;
+  }
+  /** A center plus noise of about the same norm as the center's share, normalized. */
+  next(): Float32Array {
+    const c = this.centers[Math.floor(this.rand() * this.centers.length)];
+    const v = new Float32Array(this.dim);
+    const sigma = 0.6 / Math.sqrt(this.dim);
+    for (let i = 0; i < this.dim; i++) v[i] = c[i] + sigma * this.gauss();
+    return this.unit(v);
+  }
+}
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  const enc = await Encoder.open({ modelDir, device: 'cpu', threads: 2 }, silentLogger);
+  const dim = enc.info.dim;
+  const queryTexts = ['shortness of breath on exertion', 'HTN', 'gout flare', 'colchicine 0.6 mg', 'chest pain radiating to the left arm'];
+  for (const q of queryTexts) await enc.embed([q], 'query');
+  const out: string[] = [
+    `### bench:search — ${new Date().toISOString()}`,
+    '',
+    `Machine: ${machineLine()}. Query encoder: ${enc.info.id} (${dim}-d) on CPU. Vectors: synthetic, ${dim}-d, 1000 Gaussian clusters (seeded).`,
+    `${nQueries} queries a size; latency = encode one query text + dense top-10 search (LanceDB, cosine). ANN: IVF_PQ from ${ANN_MIN_ROWS} rows, partitions ≈ sqrt(n), sub-vectors dim/4, nprobes and refine factor from store/ann.ts.`,
+    '',
+    '| chunks | index | build s | p50 ms | p95 ms | recall@10 vs exact |',
+    '|---|---|---|---|---|---|',
+  ];
+  for (const n of sizes) {
+    const loc = path.join(repo, 'bench', 'work', `search-${n}`);
+    fs.rmSync(loc, { recursive: true, force: true });
+    const store = await Store.open(loc, silentLogger);
+    const gen = new Clustered(dim, 1000, 42);
+    const tBuild = performance.now();
+    const batch = 50_000;
+    for (let i = 0; i < n; i += batch) {
+      const rows: ChunkRow[] = [];
+      for (let j = i; j < Math.min(n, i + batch); j++) {
+        rows.push({ id: `n${j}::0`, note_id: `n${j}`, patient_id: `p${j % 5000}`, note_type: '', date: '', source: `p${j % 5000}/n${j}.md`, row: -1, char_start: 0, char_end: 10, text: `synthetic chunk ${j}`, vector: gen.next(), file_hash: '' });
+      }
+      await store.add(rows, dim);
+    }
+    const writeS = (performance.now() - tBuild) / 1000;
+    const qgen = new Clustered(dim, 1000, 42);
+    for (let i = 0; i < 1000; i++) qgen.next(); // other draws than the table's first rows
+    const queries = Array.from({ length: nQueries }, () => qgen.next());
+
+    const measure = async (): Promise<{ lat: number[]; results: string[][] }> => {
+      const lat: number[] = [];
+      const results: string[][] = [];
+      for (let i = 0; i < queries.length; i++) {
+        const t0 = performance.now();
+        await enc.embed([queryTexts[i % queryTexts.length]], 'query');
+        const hits = await store.dense(queries[i], 10, undefined);
+        lat.push(performance.now() - t0);
+        results.push(hits.map((h) => h.chunk.id));
+      }
+      lat.sort((a, b) => a - b);
+      return { lat, results };
+    };
+    const exact = await measure();
+    out.push(`| ${n} | flat (exact) | ${writeS.toFixed(1)} (write) | ${percentile(exact.lat, 50).toFixed(1)} | ${percentile(exact.lat, 95).toFixed(1)} | 1.000 |`);
+    if (n >= ANN_MIN_ROWS) {
+      const tIdx = performance.now();
+      await store.refreshIndexes(dim);
+      const idxS = (performance.now() - tIdx) / 1000;
+      const ann = await measure();
+      let hit = 0;
+      ann.results.forEach((r, i) => {
+        const truth = new Set(exact.results[i]);
+        hit += r.filter((id) => truth.has(id)).length;
+      });
+      const p = annParams(n, dim);
+      const s = annSearchParams(p.numPartitions);
+      out.push(
+        `| ${n} | IVF_PQ ${p.numPartitions}×${p.numSubVectors}, nprobes ${s.nprobes}, refine ${s.refineFactor} | ${idxS.toFixed(1)} (index) | ${percentile(ann.lat, 50).toFixed(1)} | ${percentile(ann.lat, 95).toFixed(1)} | ${(hit / (10 * queries.length)).toFixed(3)} |`,
+      );
+    }
+    store.close();
+    fs.rmSync(loc, { recursive: true, force: true });
+    process.stderr.write(`done ${n}\n`);
+  }
+  await enc.close();
+  out.push('', `Wall time of the benchmark: ${((Date.now() - started) / 1000).toFixed(0)} s.`, '');
+  process.stdout.write(out.join('\n'));
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
