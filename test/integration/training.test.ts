@@ -119,6 +119,27 @@ function nextTaskStart(): Promise<vscode.TaskProcessStartEvent> {
   });
 }
 
+/** Resolves with the editor tab of this label once the workbench reports it (tab changes reach the host later). */
+function waitForTab(label: string, timeoutMs = 20000): Promise<vscode.Tab> {
+  const find = (): vscode.Tab | undefined => vscode.window.tabGroups.all.flatMap((g) => g.tabs).find((t) => t.label === label);
+  const now = find();
+  if (now) return Promise.resolve(now);
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      sub.dispose();
+      reject(new Error(`no tab "${label}"; tabs: ${vscode.window.tabGroups.all.flatMap((g) => g.tabs).map((t) => t.label).join(', ')}`));
+    }, timeoutMs);
+    const sub = vscode.window.tabGroups.onDidChangeTabs(() => {
+      const t = find();
+      if (t) {
+        clearTimeout(timer);
+        sub.dispose();
+        resolve(t);
+      }
+    });
+  });
+}
+
 const waitForRun = (id: string, until: string[], minStep = 0, timeoutMs = 30000): Thenable<RunSummary | undefined> =>
   vscode.commands.executeCommand<RunSummary | undefined>('drehr.training.waitForRun', id, until, timeoutMs, minStep);
 
@@ -154,6 +175,10 @@ suite('training from the editor (fake trainer)', function () {
     assert.equal(config.stage, 'stage1');
     assert.equal(config.output_dir, run.runDir);
     assert.equal(config.device, 'cpu');
+
+    // The run's panel (live loss curve) opened beside the task.
+    const tab = await waitForTab(`Run ${run.runId}`);
+    assert.ok(tab.input instanceof vscode.TabInputWebview);
 
     // The task is a ProcessExecution of the interpreter with the contract's command line.
     const start = await started;
@@ -251,10 +276,15 @@ suite('training from the editor (real trainer, 3 steps)', function () {
     const ext = vscode.extensions.all.find((e) => e.packageJSON?.name === 'drehr-vscode');
     assert.ok(ext);
     await ext.activate();
-    const { spawnSync } = await import('node:child_process');
-    const check = spawnSync(python, ['-m', 'drehr_train', 'check'], { env: { ...process.env, PYTHONPATH: path.join(ext.extensionPath, 'python') }, encoding: 'utf8', timeout: 60000 });
-    if (check.status !== 0) {
-      console.log(`  (skipped: ${python} -m drehr_train check failed: ${(check.stdout || check.stderr || String(check.error)).trim().slice(0, 200)})`);
+    // Asynchronous: a synchronous spawn would block the extension host while Python imports torch.
+    const { execFile } = await import('node:child_process');
+    const failure = await new Promise<string | undefined>((resolve) => {
+      execFile(python, ['-m', 'drehr_train', 'check'], { env: { ...process.env, PYTHONPATH: path.join(ext.extensionPath, 'python') }, timeout: 60000 }, (err, stdout, stderr) =>
+        resolve(err ? `${stdout}${stderr}${err.message}`.trim().slice(0, 200) : undefined),
+      );
+    });
+    if (failure) {
+      console.log(`  (skipped: ${python} -m drehr_train check failed: ${failure})`);
       this.skip();
     }
     await vscode.workspace.getConfiguration('drehr').update('python.interpreter', python, vscode.ConfigurationTarget.Workspace);
