@@ -53,7 +53,20 @@ export function parseNoteFile(relPath: string, bytes: Uint8Array, opts: ReadOpti
   if (format === 'text') return parseTextNote(relPath, text, problem);
   const parsed = format === 'csv' ? parseCsvNotes(relPath, text, opts, problem) : parseJsonlNotes(relPath, text, opts, problem);
   if (parsed.notes.length === 0 && parsed.problems.length === 0) parsed.problems.push(problem('warning', 'File has no rows; nothing to index.'));
+  uniqueNoteIds(parsed, problem);
   return parsed;
+}
+
+/** A note id used twice in one export would give two chunks one id: later rows get `<id>#<row>`, with a warning. */
+function uniqueNoteIds(parsed: ParsedFile, problem: MakeProblem): void {
+  const seen = new Set<string>();
+  for (const n of parsed.notes) {
+    if (seen.has(n.noteId)) {
+      parsed.problems.push(problem('warning', `Row ${n.row} repeats note id ${n.noteId}; indexed as ${n.noteId}#${n.row}.`, n.row));
+      n.noteId = `${n.noteId}#${n.row}`;
+    }
+    seen.add(n.noteId);
+  }
 }
 
 type MakeProblem = (severity: Problem['severity'], message: string, row?: number) => Problem;

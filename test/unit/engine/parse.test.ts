@@ -99,6 +99,14 @@ describe('note files', () => {
       assert.equal(r.problems[0].row, 2);
       assert.match(r.problems[0].message, /Row 2/);
     });
+    it('makes repeated note ids in one export unique, with a warning', () => {
+      const r = parseNoteFile('x.csv', enc('note_id,text\na,one\na,two\n'), { ...opts, maxFileBytes: 1e6 });
+      assert.deepEqual(
+        r.notes.map((n) => n.noteId),
+        ['a', 'a#2'],
+      );
+      assert.equal(r.problems[0].severity, 'warning');
+    });
     it('says which column is missing', () => {
       const r = parseNoteFile('x.csv', enc('a,b\n1,2\n'), { ...opts, maxFileBytes: 1e6 });
       assert.match(r.problems[0].message, /drehr.columns.text/);
