@@ -57,7 +57,7 @@ export interface RunConfig {
   /** The run folder: checkpoints/, model/, events.jsonl, report.md go here. */
   output_dir: string;
   device: Device;
-  /** Processes per node (torchrun); 1 runs the trainer directly. */
+  /** Processes per node (torchrun: one per GPU, or CPU processes on the gloo backend); 1 runs the trainer directly. */
   nproc: number;
   data: RunData;
   train: TrainParams;
@@ -128,7 +128,6 @@ export function validateRunConfig(x: unknown): string[] {
   }
   if (x.device !== 'auto' && x.device !== 'cpu' && x.device !== 'cuda') errs.push('device: "auto", "cpu" or "cuda"');
   if (!isPosInt(x.nproc) || x.nproc > 64) errs.push('nproc: a whole number from 1 to 64');
-  else if (x.nproc > 1 && x.device === 'cpu') errs.push('nproc: more than one process needs device "cuda" or "auto"');
   if (!isObj(x.data)) errs.push('data: an object is required');
   else errs.push(...validateData(x.data, x.stage));
   if (!isObj(x.train)) errs.push('train: an object is required');

@@ -3,16 +3,19 @@
  * task provider resolves the interpreter and hands it in.
  *
  *   { "type": "drehr", "stage": "stage1", "config": ".drehr/runs/<id>/run.json", "device": "cuda", "nproc": 4 }
- *   → python -m torch.distributed.run --standalone --nproc_per_node 4 -m drehr_train stage1 --config <abs> --device cuda
+ *   → python -m drehr_train.torchrun --standalone --nproc_per_node 4 -m drehr_train stage1 --config <abs> --device cuda
  *
- * torchrun is run as `python -m torch.distributed.run` (what the `torchrun` script does) so it uses the same
- * interpreter as a single-process run and needs no second executable on PATH.
+ * torchrun is run as `python -m drehr_train.torchrun` (the trainer's wrapper of torch.distributed.run, with a fix
+ * for PyTorch < 2.0 on Python >= 3.11) so it uses the same interpreter as a single-process run and needs no second
+ * executable on PATH.
  */
 import * as path from 'node:path';
 import type { Device } from '../shared/protocol';
 
 export const TASK_TYPE = 'drehr';
 export const TRAINER_MODULE = 'drehr_train';
+/** `torchrun` with the same interpreter: the trainer's wrapper of torch.distributed.run. */
+export const TORCHRUN_MODULE = 'drehr_train.torchrun';
 export const TASK_STAGES = ['stage1', 'stage2', 'export', 'eval'] as const;
 export type TaskStage = (typeof TASK_STAGES)[number];
 
@@ -57,9 +60,6 @@ export function checkTaskDefinition(x: unknown): Checked<DrehrTaskDefinition> {
   if ((def.nproc ?? 1) > 1 && def.stage !== 'stage1' && def.stage !== 'stage2') {
     return { ok: false, message: `"nproc" above 1 applies to stage1 and stage2 only, not ${def.stage}` };
   }
-  if ((def.nproc ?? 1) > 1 && def.device === 'cpu') {
-    return { ok: false, message: '"nproc" above 1 needs device cuda or auto (one process per GPU)' };
-  }
   return { ok: true, value: def };
 }
 
@@ -91,7 +91,7 @@ export function configPath(def: DrehrTaskDefinition, workspaceRoot: string): str
 export function trainerCommandLine(def: DrehrTaskDefinition, ctx: CommandLineContext): CommandLine {
   const args: string[] = [];
   const nproc = def.nproc ?? 1;
-  if (nproc > 1) args.push('-m', 'torch.distributed.run', '--standalone', '--nproc_per_node', String(nproc));
+  if (nproc > 1) args.push('-m', TORCHRUN_MODULE, '--standalone', '--nproc_per_node', String(nproc));
   args.push('-m', TRAINER_MODULE, def.stage);
   const config = configPath(def, ctx.workspaceRoot);
   if (config !== undefined) args.push('--config', config);
