@@ -19,6 +19,7 @@ import {
 } from '../shared/protocol';
 import { Encoder, type EncoderOptions } from './encoder/encoder';
 import { EngineError, errorMessage, indexCorrupt } from './errors';
+import { loadLexicon, type Lexicon } from './expansion/lexicon';
 import { runIndex, type ProgressUpdate } from './indexer/indexer';
 import { acquireWriteLock } from './indexer/lock';
 import { manifestTotals, patientCounts, readManifest, MANIFEST_FILE } from './indexer/manifest';
@@ -50,6 +51,7 @@ export class Engine {
   private corruptReason: string | undefined;
   private indexing: Promise<unknown> = Promise.resolve();
   private busy = false;
+  private lexicon: Lexicon | undefined;
 
   private constructor(
     readonly config: EngineConfig,
@@ -62,8 +64,24 @@ export class Engine {
   static async open(config: EngineConfig, log: Logger, options: EngineOptions = {}): Promise<Engine> {
     const encoder = await Encoder.open({ modelDir: config.modelDir, device: config.device, threads: options.threads, batch: options.encoderBatch }, log);
     const engine = new Engine(config, encoder, log, options);
+    engine.lexicon = engine.readLexicon();
     await engine.openStore();
     return engine;
+  }
+
+  /** The model's lexicon.json.gz for query expansion; a broken one is logged and ignored (it is optional). */
+  private readLexicon(): Lexicon | undefined {
+    const rel = this.encoder.model.drehr.lexicon ?? 'lexicon.json.gz';
+    const file = path.join(this.encoder.model.dir, rel);
+    if (!fs.existsSync(file)) return undefined;
+    try {
+      const lex = loadLexicon(file);
+      this.log.info(`Query expansion: ${lex.concepts.length} concepts from ${rel}.`);
+      return lex;
+    } catch (e) {
+      this.log.warn(`${rel} in the model folder cannot be read (${errorMessage(e)}); searching without query expansion.`);
+      return undefined;
+    }
   }
 
   get model(): ModelInfo {
@@ -141,7 +159,8 @@ export class Engine {
     }
     if (!this.store.exists) await this.store.reopen();
     if (!this.store.exists) throw new EngineError(ErrorCodes.NotIndexed, 'There is no index yet. Run "DR.EHR: Index Workspace" (CLI: drehr index <folder>) first.');
-    return searchStore(this.store, this.encoder, params, signal);
+    const expand = params.expand ?? this.config.queryExpansion;
+    return searchStore(this.store, this.encoder, params, signal, expand ? this.lexicon : undefined);
   }
 
   async status(): Promise<IndexStatus> {

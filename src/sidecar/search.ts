@@ -2,6 +2,8 @@
 import type { SearchHit, SearchMode, SearchParams, SearchResult } from '../shared/protocol';
 import type { Encoder } from './encoder/encoder';
 import { badRequest, throwIfAborted } from './errors';
+import { addedForms, findConcepts, fuseConcept } from './expansion/expand';
+import type { Lexicon } from './expansion/lexicon';
 import { searchFilter } from './store/filters';
 import { reciprocalRankFusion } from './store/rrf';
 import { makeSnippet, queryTerms } from './store/snippet';
@@ -16,7 +18,23 @@ export function checkSearchParams(p: SearchParams): void {
   if (!MODES.includes(p.mode)) throw badRequest(`mode must be one of ${MODES.join(', ')}.`);
 }
 
-export async function searchStore(store: Store, encoder: Encoder, p: SearchParams, signal?: AbortSignal): Promise<SearchResult> {
+/** BM25 over the query, plus (with a lexicon) one ranking per concept found in it, fused by reciprocal rank. */
+async function lexical(store: Store, p: SearchParams, depth: number, where: string | undefined, lexicon: Lexicon | undefined, signal?: AbortSignal): Promise<{ ranked: RankedChunk[]; expansions: string[] }> {
+  const plain = await store.bm25(p.query, depth, where);
+  const concepts = lexicon ? findConcepts(p.query, lexicon) : [];
+  if (concepts.length === 0) return { ranked: plain, expansions: [] };
+  const lists: RankedChunk[][] = [plain];
+  for (const c of concepts) {
+    throwIfAborted(signal);
+    const perForm = [];
+    for (const form of c.forms) perForm.push((await store.bm25(form, depth, where)).map((r) => ({ item: r, score: r.score })));
+    lists.push(fuseConcept(perForm, (r) => r.chunk.id).map((x) => x.item));
+  }
+  const fused = reciprocalRankFusion(lists, (r) => r.chunk.id).slice(0, depth);
+  return { ranked: fused.map((f) => ({ chunk: f.item.chunk, score: f.score })), expansions: addedForms(p.query, concepts) };
+}
+
+export async function searchStore(store: Store, encoder: Encoder, p: SearchParams, signal?: AbortSignal, lexicon?: Lexicon): Promise<SearchResult> {
   const started = performance.now();
   checkSearchParams(p);
   const where = searchFilter(p.patientId, p.noteId);
@@ -30,7 +48,8 @@ export async function searchStore(store: Store, encoder: Encoder, p: SearchParam
     dense = await store.dense(vec, depth, where);
   }
   throwIfAborted(signal);
-  if (p.mode !== 'dense') bm25 = await store.bm25(p.query, depth, where);
+  let expansions: string[] = [];
+  if (p.mode !== 'dense') ({ ranked: bm25, expansions } = await lexical(store, p, depth, where, lexicon, signal));
   throwIfAborted(signal);
 
   let ranked: Array<{ r: RankedChunk; score: number; matchedBy: SearchMode[] }>;
@@ -40,7 +59,7 @@ export async function searchStore(store: Store, encoder: Encoder, p: SearchParam
   } else {
     ranked = (p.mode === 'dense' ? dense : bm25).map((r) => ({ r, score: r.score, matchedBy: [p.mode] }));
   }
-  const terms = queryTerms(p.query);
+  const terms = queryTerms([p.query, ...expansions].join(' '));
   const hits: SearchHit[] = ranked.slice(0, p.k).map(({ r, score, matchedBy }) => {
     const c = r.chunk;
     const { snippet, highlights } = makeSnippet(c.text, terms);
@@ -61,5 +80,5 @@ export async function searchStore(store: Store, encoder: Encoder, p: SearchParam
     if (c.row >= 0) hit.row = c.row;
     return hit;
   });
-  return { hits, expansions: [], tookMs: performance.now() - started };
+  return { hits, expansions, tookMs: performance.now() - started };
 }

@@ -319,3 +319,32 @@ describe('engine: index and search (demo model, LanceDB)', function () {
     });
   });
 });
+
+describe('engine: query expansion with a lexicon', function () {
+  before(function () {
+    if (!fs.existsSync(path.join(modelDir, 'drehr.json'))) this.skip();
+  });
+
+  it('expands an abbreviation with the concept names and reports them', async () => {
+    const { gzipSync } = await import('node:zlib');
+    const ws = makeWorkspace({ patients: 12 });
+    const model = copyModelWithId('drehr-test-lexicon');
+    fs.writeFileSync(path.join(model, 'lexicon.json.gz'), gzipSync(JSON.stringify({ concepts: [{ id: 'C1', names: ['hypertension', 'high blood pressure'], abbreviations: [{ sf: 'htn', share: 0.98 }], children: [] }] })));
+    const engine = await Engine.open(configFor(ws, { modelDir: model }), log, opts);
+    try {
+      await engine.index({ workId: 'x' });
+      const plain = await engine.search({ query: 'HTN', k: 10, mode: 'bm25', expand: false });
+      assert.deepEqual(plain.expansions, []);
+      assert.equal(plain.hits.length, 0, 'no note of these patients spells HTN');
+      const expanded = await engine.search({ query: 'HTN', k: 10, mode: 'bm25', expand: true });
+      assert.deepEqual(expanded.expansions, ['hypertension', 'high blood pressure']);
+      assert.ok(expanded.hits.length > 0);
+      assert.ok(expanded.hits.some((h) => /hypertension|high blood pressure/i.test(h.snippet)));
+      const hl = expanded.hits[0].highlights[0];
+      assert.ok(hl && /hypertension|high|blood|pressure/i.test(expanded.hits[0].snippet.slice(hl.start, hl.end)));
+    } finally {
+      await engine.close();
+      cleanup(ws, model);
+    }
+  });
+});

@@ -1,0 +1,64 @@
+/**
+ * The model folder's optional lexicon (lexicon.json.gz, written by the trainer):
+ * `{"concepts":[{"id","names":[...],"abbreviations":[{"sf","share"}],"children":[ids]}]}`.
+ * `buildLexicon` is pure; `loadLexicon` reads and gunzips the file.
+ */
+import * as fs from 'node:fs';
+import { gunzipSync } from 'node:zlib';
+
+export interface Concept {
+  id: string;
+  names: string[];
+  abbreviations: Array<{ sf: string; share: number }>;
+}
+
+export interface Lexicon {
+  concepts: Concept[];
+  /** Normalized term (tokens joined by one space) → indices of concepts it names. */
+  terms: Map<string, number[]>;
+  /** Longest term in tokens (bounds the longest-match search). */
+  maxTokens: number;
+}
+
+/** An abbreviation in the query counts when at least this share of its uses mean the concept. */
+export const MIN_ABBREVIATION_SHARE = 0.3;
+
+const TOKEN = /[\p{L}\p{N}]+/gu;
+
+export function normTokens(text: string): string[] {
+  return [...text.toLowerCase().matchAll(TOKEN)].map((m) => m[0]);
+}
+
+export function buildLexicon(raw: unknown): Lexicon {
+  const list = (raw as { concepts?: unknown })?.concepts;
+  if (!Array.isArray(list)) throw new Error('no "concepts" array');
+  const concepts: Concept[] = [];
+  const terms = new Map<string, number[]>();
+  let maxTokens = 1;
+  const addTerm = (term: string, ci: number): void => {
+    const toks = normTokens(term);
+    if (toks.length === 0) return;
+    const key = toks.join(' ');
+    const at = terms.get(key) ?? [];
+    if (!at.includes(ci)) at.push(ci);
+    terms.set(key, at);
+    maxTokens = Math.max(maxTokens, toks.length);
+  };
+  for (const c of list as Array<Record<string, unknown>>) {
+    if (typeof c?.id !== 'string' || !Array.isArray(c.names)) continue;
+    const names = c.names.filter((n): n is string => typeof n === 'string' && n.trim() !== '');
+    const abbreviations = (Array.isArray(c.abbreviations) ? c.abbreviations : [])
+      .map((a: { sf?: unknown; share?: unknown }) => ({ sf: typeof a?.sf === 'string' ? a.sf : '', share: typeof a?.share === 'number' ? a.share : 0 }))
+      .filter((a) => a.sf !== '');
+    if (names.length === 0) continue;
+    const ci = concepts.length;
+    concepts.push({ id: c.id, names, abbreviations });
+    for (const n of names) addTerm(n, ci);
+    for (const a of abbreviations) if (a.share >= MIN_ABBREVIATION_SHARE) addTerm(a.sf, ci);
+  }
+  return { concepts, terms, maxTokens };
+}
+
+export function loadLexicon(file: string): Lexicon {
+  return buildLexicon(JSON.parse(gunzipSync(fs.readFileSync(file)).toString('utf8')));
+}
