@@ -1,50 +1,16 @@
 /**
  * The questions "Train Stage I/II" asks with quick picks: base model, data, device and processes per node. Each
- * returns undefined when the user cancels. Also accepts the same answers as a command argument (TrainArgs), so
- * scripts and tests can start a run without the pickers.
+ * returns undefined when the user cancels. The same answers can come as a command argument (trainArgs.ts).
  */
 import * as vscode from 'vscode';
-import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { Device } from '../shared/protocol';
-import type { RunData, TrainParams, TrainStage } from './runConfig';
-import type { RunsModel } from './runsModel';
-
-/** Answers given as an argument of drehr.trainStage1/2 (absolute paths or relative to the workspace folder). */
-export interface TrainArgs {
-  baseModel?: string;
-  /** Stage I: a chunks JSONL instead of the workspace notes. */
-  chunks?: string;
-  /** Stage I: a graph file; omitted = the trainer's graph. */
-  graph?: string;
-  /** Stage II. */
-  pairs?: string;
-  labels?: string;
-  device?: Device;
-  nproc?: number;
-  train?: Partial<TrainParams>;
-}
-
-export interface PickContext {
-  workspaceRoot: string;
-  currentModelDir: string;
-  demoModelDir: string;
-  model: RunsModel;
-  notes: { include: string[]; exclude: string[]; chunking: { words: number; overlap: number; minWords: number } };
-}
+import type { RunData } from './runConfig';
+import { baseData, checkBaseModel, type PickContext } from './trainArgs';
 
 interface Item<T> extends vscode.QuickPickItem {
   value?: T;
   browse?: boolean;
-}
-
-async function exists(p: string): Promise<boolean> {
-  try {
-    await fs.access(p);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 function rel(root: string, p: string): string {
@@ -57,13 +23,6 @@ async function pick<T>(items: Array<Item<T>>, title: string, placeHolder: string
   if (!chosen) return undefined;
   if (chosen.browse) return browse ? browse() : undefined;
   return chosen.value;
-}
-
-/** A folder is a usable base when it holds a Hugging Face config.json (weights are the trainer's business). */
-export async function checkBaseModel(dir: string): Promise<string | undefined> {
-  if (!(await exists(dir))) return `The base model folder ${dir} does not exist.`;
-  if (!(await exists(path.join(dir, 'config.json')))) return `${dir} is not a model folder: it has no config.json (a Hugging Face BERT checkpoint or a DR.EHR model folder has one).`;
-  return undefined;
 }
 
 export async function pickBaseModel(c: PickContext, title: string): Promise<string | undefined> {
@@ -95,15 +54,6 @@ export async function pickBaseModel(c: PickContext, title: string): Promise<stri
 async function browseFile(title: string, filters: Record<string, string[]>, root: string): Promise<string | undefined> {
   const uri = await vscode.window.showOpenDialog({ canSelectFiles: true, canSelectFolders: false, canSelectMany: false, openLabel: title, filters, defaultUri: vscode.Uri.file(root) });
   return uri?.[0]?.fsPath;
-}
-
-function baseData(c: PickContext): RunData {
-  return {
-    notes: c.workspaceRoot,
-    include: c.notes.include,
-    exclude: c.notes.exclude,
-    chunking: { words: c.notes.chunking.words, overlap: c.notes.chunking.overlap, min_words: c.notes.chunking.minWords },
-  };
 }
 
 export async function pickStage1Data(c: PickContext, title: string): Promise<RunData | undefined> {
@@ -199,22 +149,4 @@ export async function pickDevice(title: string): Promise<{ device: Device; nproc
     },
   );
   return n === undefined ? undefined : { device, nproc: n };
-}
-
-/** Data from command arguments, checked like picked data. */
-export function dataFromArgs(stage: TrainStage, a: TrainArgs, c: PickContext): RunData | string {
-  const abs = (p: string): string => path.resolve(c.workspaceRoot, p);
-  const data = baseData(c);
-  if (stage === 'stage1') {
-    if (a.chunks) {
-      delete data.notes;
-      delete data.include;
-      delete data.exclude;
-      data.chunks = abs(a.chunks);
-    }
-    data.graph = a.graph ? abs(a.graph) : null;
-    return data;
-  }
-  if (!a.pairs) return 'Stage II needs "pairs": a synthetic pairs JSONL';
-  return { ...data, pairs: abs(a.pairs), labels: a.labels ? abs(a.labels) : null };
 }
