@@ -52,6 +52,7 @@ export class Engine {
   private indexing: Promise<unknown> = Promise.resolve();
   private busy = false;
   private lexicon: Lexicon | undefined;
+  private readonly closing = new AbortController();
 
   private constructor(
     readonly config: EngineConfig,
@@ -107,7 +108,9 @@ export class Engine {
 
   /** Indexes the workspace (or params.paths). Runs in this engine one at a time; other processes get IndexLocked. */
   async index(params: IndexParams, onProgress: (p: ProgressUpdate) => void = () => {}, signal?: AbortSignal): Promise<IndexResult> {
-    const run = this.indexing.then(() => this.indexNow(params, onProgress, signal));
+    // close() stops a running index at the next batch boundary instead of waiting for all of it.
+    const both = signal ? AbortSignal.any([signal, this.closing.signal]) : this.closing.signal;
+    const run = this.indexing.then(() => this.indexNow(params, onProgress, both));
     this.indexing = run.catch(() => undefined);
     return run;
   }
@@ -232,6 +235,7 @@ export class Engine {
   }
 
   async close(): Promise<void> {
+    this.closing.abort();
     try {
       await this.indexing;
     } finally {

@@ -348,3 +348,28 @@ describe('engine: query expansion with a lexicon', function () {
     }
   });
 });
+
+describe('engine: close during indexing', function () {
+  before(function () {
+    if (!fs.existsSync(path.join(modelDir, 'drehr.json'))) this.skip();
+  });
+
+  it('stops the run at a batch boundary, and the next engine finishes it', async () => {
+    const ws = makeWorkspace({ patients: 12 });
+    try {
+      const engine = await Engine.open(configFor(ws), log, { ...opts, batchChunks: 10 });
+      let closing: Promise<void> | undefined;
+      const run = engine.index({ workId: 'c' }, (p) => {
+        if (p.phase === 'write' && p.total > 0 && p.done === p.total && !closing) closing = engine.close();
+      });
+      const r = await run;
+      await closing;
+      assert.ok(r.cancelled);
+      const again = await indexOnce(ws);
+      assert.equal(r.filesIndexed + again.filesIndexed, 12);
+      assert.equal(again.status.state, 'ready');
+    } finally {
+      cleanup(ws);
+    }
+  });
+});
