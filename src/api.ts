@@ -21,6 +21,8 @@ export interface Snapshot {
 }
 
 export interface DrehrApi {
+  /** How long activate() took, in ms (the sidecar starts after it). */
+  readonly activationMs: number;
   snapshot(): Snapshot;
   /** Resolves with the first snapshot (now or after a change) that satisfies `pred`; rejects after `timeoutMs`. */
   waitFor(pred: (s: Snapshot) => boolean, timeoutMs?: number): Promise<Snapshot>;
@@ -39,6 +41,9 @@ export function makeApi(ctx: Ctx): DrehrApi {
     pid: ctx.client.pid,
   });
   return {
+    get activationMs() {
+      return ctx.activationMs;
+    },
     snapshot,
     waitFor: (pred, timeoutMs = 60000) =>
       new Promise<Snapshot>((resolve, reject) => {

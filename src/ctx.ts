@@ -36,6 +36,8 @@ export class Ctx {
   readonly client: SidecarClient;
   readonly extensionScope: vscode.Disposable[];
   readonly sidecarScope = new DisposableStore();
+  /** How long activate() took (ms), for the activation benchmark. */
+  activationMs = 0;
   /** Problems of the last index run (paths, rows and messages; never note text). */
   lastProblems: Problem[] = [];
   private _indexing: IndexingProgress | undefined;

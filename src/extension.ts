@@ -16,6 +16,7 @@ import { register as registerNoteDocuments } from './views/noteDocument';
 import { register as registerSearchPanel } from './views/searchPanel';
 import { register as registerWatcher } from './indexing/watcher';
 import { register as registerTraining } from './commands/train';
+import { register as registerEval } from './commands/eval';
 
 /** Each feature registers its commands, views and listeners on the context. Order: the sidecar starts last. */
 const FEATURES: ((ctx: Ctx) => void)[] = [
@@ -28,6 +29,7 @@ const FEATURES: ((ctx: Ctx) => void)[] = [
   registerSearchPanel,
   registerWatcher,
   registerTraining,
+  registerEval,
   registerSidecar,
 ];
 
@@ -40,7 +42,8 @@ export function activate(context: vscode.ExtensionContext): DrehrApi | undefined
   try {
     ctx = new Ctx(context, log);
     for (const register of FEATURES) register(ctx);
-    log.info(`DR.EHR activated in ${Date.now() - started} ms.`);
+    ctx.activationMs = Date.now() - started;
+    log.info(`DR.EHR activated in ${ctx.activationMs} ms.`);
     return makeApi(ctx);
   } catch (e) {
     const message = e instanceof Error ? e.message : String(e);

@@ -9,7 +9,7 @@ import { ListPatients, Search, type SearchHit, type SearchMode, type SearchResul
 import { explainError, isCancellation, type ErrorAction } from '../sidecar-client/errors';
 import { openHit } from '../views/openHit';
 import { hitItemText, resultTitle } from './searchItems';
-import { reportError, runAction } from './guard';
+import { reportError, requireFolder, runAction } from './guard';
 
 export const DEBOUNCE_MS = 250;
 const MODES: SearchMode[] = ['hybrid', 'dense', 'bm25'];
@@ -146,13 +146,15 @@ async function pickPatient(ctx: Ctx): Promise<string | undefined> {
 
 export function register(ctx: Ctx): void {
   ctx.extensionScope.push(
-    vscode.commands.registerCommand('drehr.searchNotes', (arg?: { query?: string; patientId?: string }) =>
+    vscode.commands.registerCommand('drehr.searchNotes', (arg?: { query?: string; patientId?: string }) => {
+      if (!requireFolder(ctx)) return;
       showSearchPick(ctx, {
         ...(typeof arg?.query === 'string' ? { value: arg.query } : {}),
         ...(typeof arg?.patientId === 'string' ? { patientId: arg.patientId } : {}),
-      }),
-    ),
+      });
+    }),
     vscode.commands.registerCommand('drehr.searchPatient', async () => {
+      if (!requireFolder(ctx)) return;
       const patientId = await pickPatient(ctx);
       if (patientId) showSearchPick(ctx, { patientId });
     }),

@@ -39,5 +39,6 @@ export function register(ctx: Ctx): void {
     }),
     { dispose: () => clearTimeout(timer) },
   );
-  if (ctx.workspaceRoot) void ctx.client.start();
+  // Started after activate() returns, so activation stays short.
+  if (ctx.workspaceRoot) setImmediate(() => void ctx.client.start());
 }

@@ -56,6 +56,11 @@ suite('DR.EHR extension', function () {
     }
   });
 
+  test('activates quickly and opens the search panel', async () => {
+    assert.ok(api.activationMs < 1000, `activation took ${api.activationMs} ms`);
+    await vscode.commands.executeCommand('drehr.openSearchPanel');
+  });
+
   test('Index Workspace indexes the fixture and the status says ready', async () => {
     const r = await vscode.commands.executeCommand<IndexResult | undefined>('drehr.indexWorkspace');
     assert.ok(r, 'the command returns its result');
