@@ -23,6 +23,7 @@ trap 'rm -rf "$(dirname "$graph")"' EXIT
 "$py" -c "import sys; from drehr_train.graph import build_graph; build_graph(sys.argv[2:]).save(sys.argv[1])" "$graph" "${sources[@]}"
 
 "$py" -m drehr_train.benchmark build --notes "${root}/demo/notes" --out "${root}/benchmarks/aci-demo" --name aci-demo \
+  --source "demo/notes: ACI-Bench visit notes (CC BY 4.0, github wyim/aci-bench)" \
   --graph "$graph" --max-disease 60 --max-procedure 30 --max-drug 30
 
 if [[ -f "${shared}/data/notes/mtsamples.csv" ]]; then

@@ -389,6 +389,7 @@ def main(argv: list[str] | None = None) -> int:
         p = sub.add_parser(name)
         p.add_argument("--out", required=True)
         p.add_argument("--name")
+        p.add_argument("--source", help="one line for bench.json: where the notes come from")
         p.add_argument("--graph", help="a saved graph (JSONL[.gz]); default: build one from --sources")
         p.add_argument("--sources", nargs="*", default=default_sources)
         p.add_argument("--max-disease", type=int, default=60)
@@ -412,7 +413,7 @@ def main(argv: list[str] | None = None) -> int:
             shutil.copytree(a.notes, tmp, ignore=shutil.ignore_patterns(".*"))
             shutil.rmtree(notes_out, ignore_errors=True)
             os.replace(tmp, notes_out)
-        source = f"notes from {os.path.relpath(a.notes)}"
+        source = a.source or f"notes from {os.path.basename(os.path.normpath(a.notes))}"
     else:
         if not os.path.isfile(a.csv):
             print(f"MTSamples CSV not found: {a.csv} (it lives in ../shared/data/notes; the dev benchmark is not shipped)",

@@ -13,6 +13,7 @@ import {
   writeBenchmark,
   type BenchMeta,
 } from '../../../src/eval/benchmark';
+import { readCorpus } from '../../../src/eval/corpus';
 
 const META: BenchMeta = { name: 't', chunking: { words: 100, overlap: 10, minWords: 50 }, chunker: 'drehr-chunker-1' };
 
@@ -92,5 +93,23 @@ describe('eval/benchmark files', () => {
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('the shipped benchmark benchmarks/aci-demo', () => {
+  const root = path.resolve(__dirname, '..', '..', '..', '..');
+  it('is valid, and every qrel names a chunk the TypeScript chunker makes from its notes', () => {
+    const b = readBenchmark(path.join(root, 'benchmarks', 'aci-demo'));
+    assert.deepEqual(b.issues, []);
+    assert.equal(chunkingMismatch(b.meta, { words: 100, overlap: 10, minWords: 50 }), undefined);
+    const corpus = readCorpus(path.join(b.dir, 'notes'), b.meta.chunking);
+    assert.deepEqual(corpus.problems, []);
+    const known = new Set([...corpus.notes.values()].flat());
+    assert.equal(known.size, b.meta.counts?.chunks);
+    assert.deepEqual(checkAgainstCorpus(b.qrels, b.queries, known), []);
+    const types = new Set([...b.queries.values()].map((q) => q.type));
+    assert.deepEqual([...types].sort(), ['disease', 'drug', 'procedure']);
+    const match = new Set([...b.qrels.values()].flatMap((m) => [...m.values()]));
+    assert.deepEqual([...match].sort(), ['abbreviation', 'hyponym', 'string', 'synonym']);
   });
 });
