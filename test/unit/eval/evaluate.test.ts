@@ -29,6 +29,22 @@ function makeBench(root: string, opts: { chunking?: object; extraQrels?: string 
   return dir;
 }
 
+/** Runs fn with process.stdout/stderr writes captured (drehr eval prints tables and usage). */
+async function captured<T>(fn: () => Promise<T>): Promise<{ value: T; out: string; err: string }> {
+  const o = process.stdout.write.bind(process.stdout);
+  const e = process.stderr.write.bind(process.stderr);
+  let out = '';
+  let err = '';
+  process.stdout.write = ((chunk: string | Uint8Array) => ((out += String(chunk)), true)) as typeof process.stdout.write;
+  process.stderr.write = ((chunk: string | Uint8Array) => ((err += String(chunk)), true)) as typeof process.stderr.write;
+  try {
+    return { value: await fn(), out, err };
+  } finally {
+    process.stdout.write = o;
+    process.stderr.write = e;
+  }
+}
+
 describe('eval/evaluate and drehr eval', () => {
   let root: string;
   beforeEach(() => {
@@ -75,14 +91,24 @@ describe('eval/evaluate and drehr eval', () => {
   it('drehr eval writes report.md and report.json and exits 0; a refused benchmark exits 3; bad arguments exit 2', async () => {
     const dir = makeBench(root);
     const out = path.join(root, 'out');
-    const code = await evalCommand(['--bench', dir, '--out', out, '--model', path.join(root, 'm'), '--cache', path.join(root, 'c'), '--ranker', 'bm25,hybrid'], async (c) => fakeEngine(c));
-    assert.equal(code, EXIT.ok);
+    const ok = await captured(() => evalCommand(['--bench', dir, '--out', out, '--model', path.join(root, 'm'), '--cache', path.join(root, 'c'), '--ranker', 'bm25,hybrid'], async (c) => fakeEngine(c)));
+    assert.equal(ok.value, EXIT.ok);
+    assert.match(ok.out, /Single-patient \(x100\)[\s\S]*Saved /);
     const report = JSON.parse(fs.readFileSync(path.join(out, 'report.json'), 'utf8')) as EvalReport;
     assert.deepEqual(report.results.map((r) => r.ranker), ['bm25', 'hybrid']);
     assert.match(fs.readFileSync(path.join(out, 'report.md'), 'utf8'), /## Single-patient retrieval[\s\S]*\| string \| 1 \|/);
-    assert.equal(await evalCommand(['--bench', dir, '--chunking', '128,16,32', '--out', out], async (c) => fakeEngine(c)), EXIT.refused);
-    assert.equal(await evalCommand(['--bench'], async (c) => fakeEngine(c)), EXIT.usage);
-    assert.equal(await evalCommand(['--bench', path.join(root, 'missing')], async (c) => fakeEngine(c)), EXIT.usage);
+    const json = await captured(() => evalCommand(['--bench', dir, '--out', out, '--cache', path.join(root, 'c'), '--json', '--ranker', 'bm25'], async (c) => fakeEngine(c)));
+    assert.equal(json.value, EXIT.ok);
+    assert.equal((JSON.parse(json.out) as EvalReport).results[0].ranker, 'bm25');
+    assert.match(json.err, /^\{"event":"progress"/m);
+    assert.match(json.err, /"event":"saved"/);
+    const refused = await captured(() => evalCommand(['--bench', dir, '--chunking', '128,16,32', '--out', out, '--json'], async (c) => fakeEngine(c)));
+    assert.equal(refused.value, EXIT.refused);
+    assert.match(refused.err, /"event":"error","code":3/);
+    const usage = await captured(() => evalCommand(['--bench'], async (c) => fakeEngine(c)));
+    assert.equal(usage.value, EXIT.usage);
+    assert.match(usage.err, /--bench needs a value[\s\S]*Exit codes/);
+    assert.equal((await captured(() => evalCommand(['--bench', path.join(root, 'missing')], async (c) => fakeEngine(c)))).value, EXIT.usage);
   });
 
   it('puts the report of a training run folder in eval-<benchmark>/, leaving the run\'s report.md alone', () => {
