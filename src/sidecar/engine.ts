@@ -120,7 +120,7 @@ export class Engine {
     this.busy = true;
     try {
       if (params.rebuild) await this.wipe();
-      else if (!this.store) await this.openStore();
+      else if (!this.store || (this.store.exists && this.tableGone())) await this.openStore(); // deleted under us: start afresh
       if (!this.store) throw indexCorrupt(this.config.indexLocation, this.corruptReason ?? 'unknown');
       const ctx = { config: this.config, encoder: this.encoder, store: this.store, metaDir: this.metaDir, log: this.log, batchChunks: this.options.batchChunks, annMinRows: this.options.annMinRows };
       let result;
@@ -142,6 +142,11 @@ export class Engine {
     }
   }
 
+  /** True when the table's folder vanished from disk while it was open (a local index deleted under us). */
+  private tableGone(): boolean {
+    return !isUri(this.config.indexLocation) && !fs.existsSync(path.join(this.config.indexLocation, `${TABLE_NAME}.lance`));
+  }
+
   /** Removes the table and the manifest (rebuild; also recovers a corrupt index). The lock file stays. */
   private async wipe(): Promise<void> {
     this.store?.close();
@@ -160,7 +165,7 @@ export class Engine {
       await this.openStore();
       if (!this.store) throw indexCorrupt(this.config.indexLocation, this.corruptReason ?? 'unknown');
     }
-    if (!this.store.exists) await this.store.reopen();
+    if (!this.store.exists || this.tableGone()) await this.store.reopen();
     if (!this.store.exists) throw new EngineError(ErrorCodes.NotIndexed, 'There is no index yet. Run "DR.EHR: Index Workspace" (CLI: drehr index <folder>) first.');
     const expand = params.expand ?? this.config.queryExpansion;
     return searchStore(this.store, this.encoder, params, signal, expand ? this.lexicon : undefined);
@@ -170,6 +175,9 @@ export class Engine {
     const location = this.config.indexLocation;
     const base: IndexStatus = { state: 'missing', location, notes: 0, chunks: 0, patients: 0, modelMismatch: false, hasAnnIndex: false, hasFtsIndex: false };
     if (this.corruptReason || !this.store) return { ...base, state: 'corrupt', detail: `${this.corruptReason ?? 'not open'}. Run "DR.EHR: Rebuild Index".` };
+    if (this.store.exists && this.tableGone()) {
+      return { ...base, detail: 'The index folder was deleted. Index the workspace again to rebuild it.' };
+    }
     const read = readManifest(this.metaDir);
     let chunks: number;
     try {

@@ -299,19 +299,18 @@ describe('engine: index and search (demo model, LanceDB)', function () {
       }
     });
 
-    it('an index folder deleted while the engine runs: the next index run rebuilds it', async () => {
+    it('an index folder deleted while the engine runs: status says so, the next index run builds it again', async () => {
       const engine = await Engine.open(configFor(ws), log, opts);
       try {
         const first = await engine.index({ workId: 'a' });
         fs.rmSync(engine.config.indexLocation, { recursive: true, force: true });
-        let r: IndexResult | undefined;
-        try {
-          r = await engine.index({ workId: 'b' });
-        } catch (e) {
-          assert.ok(hasCode(ErrorCodes.IndexCorrupt)(e), String(e));
-          r = await engine.index({ workId: 'c', rebuild: true });
-        }
+        const gone = await engine.status();
+        assert.equal(gone.state, 'missing');
+        assert.match(String(gone.detail), /deleted/);
+        await assert.rejects(engine.search({ query: 'pain', k: 3, mode: 'hybrid' }), hasCode(ErrorCodes.NotIndexed));
+        const r = await engine.index({ workId: 'b' });
         assert.equal(r.status.state, 'ready');
+        assert.equal(r.filesIndexed, 2);
         assert.equal(r.status.chunks, first.chunksAdded);
       } finally {
         await engine.close();
