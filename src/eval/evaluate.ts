@@ -88,10 +88,12 @@ export async function evaluate(opts: EvaluateOptions, openEngine: OpenEngine): P
   const scorable = [...bench.queries.keys()].filter((q) => (bench.qrels.get(q)?.size ?? 0) > 0).length;
   if (scorable === 0) throw new BenchmarkError(`No query of ${bench.meta.name} has a relevant chunk in its corpus: nothing to score. See the problems above.`);
 
-  const key = crypto.createHash('sha256').update(bench.dir).digest('hex').slice(0, 12);
+  const hash = (x: string): string => crypto.createHash('sha256').update(x).digest('hex').slice(0, 12);
+  const key = hash(bench.dir);
   const config: EngineConfig = {
     workspaceRoot: path.join(bench.dir, 'notes'),
-    indexLocation: path.join(opts.cacheDir, `${bench.meta.name}-${key}`, path.basename(path.resolve(opts.modelDir))),
+    // One cached index per (benchmark folder, model folder): the engine re-embeds only what changed.
+    indexLocation: path.join(opts.cacheDir, `${bench.meta.name}-${key}`, `${path.basename(path.resolve(opts.modelDir))}-${hash(path.resolve(opts.modelDir))}`),
     modelDir: path.resolve(opts.modelDir),
     device: opts.device,
     include: [...DEFAULT_INCLUDE],
