@@ -247,6 +247,14 @@ def cmd_train(a) -> int:
     except ValueError as e:
         events.emit("error", message=str(e), hint="check the base model folder and the data paths")
         return EXIT_ERROR
+    except OSError as e:
+        from . import checkpoint as ckpt
+        last = ckpt.latest(os.path.join(run_dir, "checkpoints"))
+        events.emit("error", message=f"{type(e).__name__}: {e}",
+                    hint="free disk space or fix permissions; " + (f"the last complete checkpoint {last} is intact and "
+                                                                    "the same command resumes from it" if last else
+                                                                    "no complete checkpoint was written yet"))
+        return EXIT_ERROR
     except Exception as e:  # noqa: BLE001 - every failure must end as an error event
         traceback.print_exc(file=sys.stderr)
         events.emit("error", message=f"{type(e).__name__}: {e}", hint="see the trainer's stderr for the traceback")

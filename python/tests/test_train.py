@@ -156,3 +156,29 @@ def test_torchrun_two_cpu_processes_on_gloo(shared_tmp, fixture_model):
     assert start["world_size"] == 2
     assert [e["step"] for e in ev if e["event"] == "step"] == [1, 2, 3]   # one writer: rank 0
     assert ev[-1]["event"] == "done"
+
+
+def test_stage2_with_pairs_and_labels_and_all_noise_refusal(shared_tmp, fixture_model, tmp_path):
+    from drehr_train.chunker import chunk_note
+    from drehr_train.notes import read_notes
+    from drehr_train.stage2_data import text_hash
+    notes = notes_dir(shared_tmp)
+    chunks = [c for n in read_notes(notes) for c in chunk_note(n)][:12]
+    pairs = tmp_path / "pairs.jsonl"
+    rows = [{"id": f"p{i}-{j}", "chunk_id": c.id, "chunk_hash": text_hash(c.text), "entity": e, "entity_type": "diagnosis",
+             "produced_by": "test", "model": "none", "prompt_version": "1"}
+            for i, c in enumerate(chunks) for j, e in enumerate(c.text.lower().split()[3:6])]
+    pairs.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    labels = tmp_path / "labels.jsonl"
+    labels.write_text(json.dumps({"pair_id": rows[0]["id"], "label": "noise", "reviewer": "t", "time": "x"}) + "\n")
+    out = str(tmp_path / "s2")
+    r = run(["stage2", "--base", fixture_model, "--notes", notes, "--pairs", str(pairs), "--labels", str(labels),
+             "--out", out, "--max-steps", "2", *SMALL], tmp_path)
+    assert r.returncode == 0, r.stderr[-2000:]
+    meta = json.load(open(os.path.join(out, "model", "drehr.json")))
+    assert meta["provenance"]["stages"][-1]["data"]["pairs"]["noise"] == 1
+    labels.write_text("\n".join(json.dumps({"pair_id": x["id"], "label": "noise", "reviewer": "t", "time": "x"})
+                                for x in rows) + "\n")
+    r = run(["stage2", "--base", fixture_model, "--notes", notes, "--pairs", str(pairs), "--labels", str(labels),
+             "--out", str(tmp_path / "s2b"), "--max-steps", "2", *SMALL], tmp_path)
+    assert r.returncode == 1 and "labelled noise" in events(r.stdout)[-1]["message"]
