@@ -2,7 +2,7 @@
 // Runs every suite in turn, streams its output, counts its results, and ends with the summary line
 // "N passed, N failed, N skipped". Exit code 0 only when nothing failed.
 //   node scripts/test-all.mjs [--only unit,sidecar,...]
-// Suites: typecheck, lint, build, unit, webview, sidecar, pytest, integration.
+// Suites: build, typecheck, lint, unit, webview, sidecar, pytest, integration, vsix.
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
@@ -23,6 +23,10 @@ const pytestCount = (out) => {
   const num = (re) => Number((line.match(re) ?? [0, 0])[1]);
   return { passed: num(/(\d+) passed/), failed: num(/(\d+) failed/) + num(/(\d+) errors?/), skipped: num(/(\d+) skipped/) };
 };
+const plainCount = (out) => {
+  const m = [...out.matchAll(/^(\d+) passed, (\d+) failed$/gm)].pop();
+  return m ? { passed: Number(m[1]), failed: Number(m[2]), skipped: 0 } : null;
+};
 const single = () => null; // pass/fail by exit code, counted as one test
 
 const suites = [
@@ -34,6 +38,9 @@ const suites = [
   { name: 'sidecar', cmd: 'npx mocha --config test/.mocharc.sidecar.json', count: mochaCount, when: 'out/test/sidecar' },
   { name: 'pytest', cmd: 'cd python && OMP_NUM_THREADS=2 /usr/bin/python3 -m pytest -q -p no:cacheprovider tests', count: pytestCount, when: 'python/tests' },
   { name: 'integration', cmd: 'node scripts/vscode-ci/run-integration.mjs', count: mochaCount, when: 'out/test/integration/index.js' },
+  // Last, since packaging rebuilds dist/ minified: the VSIX installed into a fresh code-server, driven through the
+  // command palette in Chromium (index, search, open a passage).
+  { name: 'vsix', cmd: 'npm run --silent verify:vsix', count: plainCount },
 ];
 
 const run = (cmd) =>
