@@ -4,7 +4,20 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { createMessageConnection, ResponseError, StreamMessageReader, StreamMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
-import { ErrorCodes, IndexWorkspace, Initialize, Progress, Search, Shutdown, GetStatus, type ProgressParams, type SearchResult } from '../../src/shared/protocol';
+import {
+  ErrorCodes,
+  GetNote,
+  GetStatus,
+  IndexWorkspace,
+  Initialize,
+  ListPatients,
+  Progress,
+  Search,
+  Shutdown,
+  ValidateModel,
+  type ProgressParams,
+  type SearchResult,
+} from '../../src/shared/protocol';
 import { Engine } from '../../src/sidecar/engine';
 import { LOCK_FILE } from '../../src/sidecar/indexer/lock';
 import { Store } from '../../src/sidecar/store/store';
@@ -105,6 +118,13 @@ describe('processes: sidecar over JSON-RPC and the drehr CLI', function () {
 
       const hit = await sc.conn.sendRequest(Search, { query: 'colchicine gout', k: 3, mode: 'bm25' });
       assert.equal(hit.hits[0].row, 1);
+      const note = await sc.conn.sendRequest(GetNote, { noteId: hit.hits[0].noteId });
+      assert.equal(note.sourcePath, 'exports/aci_notes.csv');
+      assert.match(note.text.slice(hit.hits[0].charStart, hit.hits[0].charEnd), /colchicine/i);
+      const patients = await sc.conn.sendRequest(ListPatients);
+      assert.equal(patients.length, 15);
+      const info = await sc.conn.sendRequest(ValidateModel, { modelDir });
+      assert.equal(info.id, init.model.id);
 
       // Five searches in a row, as the quick pick sends while the user types: only the last must answer.
       const sent = [1, 2, 3, 4, 5].map((i) => sc!.conn.sendRequest(Search, { query: `blood pressure ${i}`, k: 5, mode: 'hybrid' }));
