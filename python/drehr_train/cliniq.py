@@ -18,6 +18,13 @@ benchmark/corpus.jsonl (CliniQ's own chunks, ids <HADM_ID>_<i>). Steps (docs/cli
      (string > abbreviation > synonym > hyponym > implication). Labels whose chunk cannot be located are counted
      and listed in OUT/mapping.json.
 The mapping changes chunk boundaries, so scores are close to, not identical with, the paper's.
+
+    python -m drehr_train.cliniq --mode exact --cliniq DIR --out benchmarks/cliniq-exact
+
+--mode exact keeps CliniQ's own chunks instead: each becomes a one-chunk note (note_id <HADM_ID>_<i>, patient_id
+<HADM_ID>, so chunk id <HADM_ID>_<i>::0; a chunk of at most 100 words is one chunk of ours, text unchanged) and
+bench.json says "single": "patient", so single-patient rankings group an admission's chunks as eval.py does.
+This reproduces eval.py's setting exactly (only the encoder differs); NOTEEVENTS.csv is not needed.
 """
 from __future__ import annotations
 
@@ -120,7 +127,9 @@ def targets(shares: list[tuple[str, int]], chunk_len: int) -> list[str]:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m drehr_train.cliniq", description=__doc__.split("\n\n")[0])
-    ap.add_argument("--noteevents", required=True, help="MIMIC-III NOTEEVENTS.csv")
+    ap.add_argument("--mode", choices=("rechunk", "exact"), default="rechunk",
+                    help="rechunk: our chunker over the notes, labels mapped (default); exact: CliniQ's chunks as notes")
+    ap.add_argument("--noteevents", help="MIMIC-III NOTEEVENTS.csv (rechunk mode)")
     ap.add_argument("--cliniq", required=True, help="CliniQ checkout after its preprocess.py ran")
     ap.add_argument("--out", required=True)
     a = ap.parse_args(argv)
@@ -130,8 +139,10 @@ def main(argv: list[str] | None = None) -> int:
     if missing_files:
         print(f"missing in {bdir}: {', '.join(missing_files)} (corpus.jsonl comes from CliniQ's preprocess.py)", file=sys.stderr)
         return 2
-    if not os.path.isfile(a.noteevents):
-        print(f"NOTEEVENTS.csv not found: {a.noteevents}", file=sys.stderr)
+    if a.mode == "exact":
+        return exact(bdir, os.path.abspath(a.out))
+    if not a.noteevents or not os.path.isfile(a.noteevents):
+        print(f"NOTEEVENTS.csv not found: {a.noteevents} (--noteevents is needed in rechunk mode)", file=sys.stderr)
         return 2
     with open(os.path.join(bdir, "test_hadm_ids.txt")) as f:
         ids = {line.strip() for line in f if line.strip()}
@@ -169,9 +180,32 @@ def main(argv: list[str] | None = None) -> int:
         for cid, shares in m.items():
             mapping[cid] = [f"{h}::{k}" for k in targets(shares, lengths[cid])]
     # queries and qrels
-    queries = []
+    queries, rows = read_queries_qrels(bdir)
     labels: dict[tuple[str, str], str] = {}
     lost = 0
+    for qid, cid, typ in rows:
+        if cid not in mapping or typ not in PRIORITY:
+            lost += 1
+            continue
+        for ours in mapping[cid]:
+            old = labels.get((qid, ours))
+            if old is None or PRIORITY.index(typ) < PRIORITY.index(old):
+                labels[(qid, ours)] = typ
+    _write_atomic(os.path.join(out, "queries.jsonl"), "".join(json.dumps(q) + "\n" for q in queries))
+    _write_atomic(os.path.join(out, "qrels.tsv"), "".join(f"{q}\t{c}\t{t}\n" for (q, c), t in labels.items()))
+    stats = {"notes": len(notes), "cliniq_chunks": sum(len(v) for v in by_note.values()), "mapped_chunks": len(mapping),
+             "unmapped_chunks": len(unmapped), "labels_lost": lost, "queries": len(queries), "qrels": len(labels)}
+    meta = {"name": os.path.basename(out), "chunking": CHUNKING, "chunker": CHUNKER_ID,
+            "source": "CliniQ (zhao-zy15/CliniQ) on MIMIC-III, labels mapped to drehr chunks", "counts": stats}
+    _write_atomic(os.path.join(out, "bench.json"), json.dumps(meta, indent=2) + "\n")
+    _write_atomic(os.path.join(out, "mapping.json"), json.dumps({"stats": stats, "unmapped": unmapped[:1000]}, indent=1) + "\n")
+    print(json.dumps(stats))
+    return 0
+
+
+def read_queries_qrels(bdir: str) -> tuple[list[dict], list[tuple[str, str, str]]]:
+    """CliniQ's three query sets merged, ids prefixed D/P/R by set; qrels rows (query id, CliniQ chunk id, type)."""
+    queries, rows = [], []
     for split in SPLITS:
         prefix = {"disease": "D", "procedure": "P", "drug": "R"}[split]
         with open(os.path.join(bdir, f"queries_{split}.jsonl"), encoding="utf-8") as f:
@@ -182,24 +216,40 @@ def main(argv: list[str] | None = None) -> int:
         with open(os.path.join(bdir, f"qrels_{split}.tsv"), encoding="utf-8") as f:
             for line in f:
                 parts = line.rstrip("\n").split("\t")
-                if len(parts) != 3:
-                    continue
-                qid, cid, typ = f"{prefix}{parts[0]}", parts[1], parts[2]
-                if cid not in mapping:
-                    lost += 1
-                    continue
-                for ours in mapping[cid]:
-                    old = labels.get((qid, ours))
-                    if old is None or PRIORITY.index(typ) < PRIORITY.index(old):
-                        labels[(qid, ours)] = typ
+                if len(parts) == 3:
+                    rows.append((f"{prefix}{parts[0]}", parts[1], parts[2]))
+    return queries, rows
+
+
+def exact(bdir: str, out: str) -> int:
+    """CliniQ's chunks as one-chunk notes grouped by admission: eval.py's setting, chunk for chunk."""
+    os.makedirs(os.path.join(out, "notes"), exist_ok=True)
+    tmp = os.path.join(out, "notes", ".cliniq_corpus.jsonl.tmp")
+    ids = set()
+    with open(os.path.join(bdir, "corpus.jsonl"), encoding="utf-8") as f, open(tmp, "w", encoding="utf-8") as o:
+        for line in f:
+            if line.strip():
+                d = json.loads(line)
+                ids.add(d["_id"])
+                o.write(json.dumps({"note_id": d["_id"], "patient_id": d["_id"].rsplit("_", 1)[0],
+                                    "note_type": "Discharge summary chunk", "text": d["text"]}) + "\n")
+    os.replace(tmp, os.path.join(out, "notes", "cliniq_corpus.jsonl"))
+    queries, rows = read_queries_qrels(bdir)
+    labels: dict[tuple[str, str], str] = {}
+    lost = 0
+    for q, c, t in rows:
+        if c not in ids or t not in PRIORITY:
+            lost += 1
+            continue
+        old = labels.get((q, c + "::0"))
+        if old is None or PRIORITY.index(t) < PRIORITY.index(old):
+            labels[(q, c + "::0")] = t
     _write_atomic(os.path.join(out, "queries.jsonl"), "".join(json.dumps(q) + "\n" for q in queries))
     _write_atomic(os.path.join(out, "qrels.tsv"), "".join(f"{q}\t{c}\t{t}\n" for (q, c), t in labels.items()))
-    stats = {"notes": len(notes), "cliniq_chunks": sum(len(v) for v in by_note.values()), "mapped_chunks": len(mapping),
-             "unmapped_chunks": len(unmapped), "labels_lost": lost, "queries": len(queries), "qrels": len(labels)}
-    meta = {"name": os.path.basename(out), "chunking": CHUNKING, "chunker": CHUNKER_ID,
-            "source": "CliniQ (zhao-zy15/CliniQ) on MIMIC-III, labels mapped to drehr chunks", "counts": stats}
+    stats = {"cliniq_chunks": len(ids), "labels_lost": lost, "queries": len(queries), "qrels": len(labels)}
+    meta = {"name": os.path.basename(out), "chunking": CHUNKING, "chunker": CHUNKER_ID, "single": "patient",
+            "source": "CliniQ (zhao-zy15/CliniQ) on MIMIC-III, CliniQ's own chunks (exact mode)", "counts": stats}
     _write_atomic(os.path.join(out, "bench.json"), json.dumps(meta, indent=2) + "\n")
-    _write_atomic(os.path.join(out, "mapping.json"), json.dumps({"stats": stats, "unmapped": unmapped[:1000]}, indent=1) + "\n")
     print(json.dumps(stats))
     return 0
 

@@ -212,3 +212,25 @@ def test_cliniq_targets_best_and_half_overlaps():
     assert targets([("0", 80), ("1", 20)], 100) == ["0"]
     assert targets([("0", 50), ("1", 50)], 100) == ["0", "1"]
     assert targets([("2", 30), ("3", 10)], 100) == ["2"]
+
+
+def test_cliniq_exact_mode_keeps_cliniq_chunks_as_notes_grouped_by_admission(tmp_path):
+    from drehr_train import cliniq
+    from drehr_train.chunker import chunk_note
+    from drehr_train.notes import read_notes
+    b = tmp_path / "CliniQ" / "benchmark"
+    b.mkdir(parents=True)
+    texts = {"100_0": "pt with sepsis " + " ".join(f"a{i}" for i in range(97)), "100_1": "b c d", "200_0": "no sepsis today"}
+    (b / "corpus.jsonl").write_text("".join(json.dumps({"_id": k, "text": v}) + "\n" for k, v in texts.items()))
+    (b / "test_hadm_ids.txt").write_text("100\n200\n")
+    (b / "queries_disease.jsonl").write_text('{"_id": "7", "text": "sepsis"}\n')
+    for n in ("queries_procedure.jsonl", "queries_drug.jsonl", "qrels_procedure.tsv", "qrels_drug.tsv"):
+        (b / n).write_text("")
+    (b / "qrels_disease.tsv").write_text("7\t100_0\tstring\n7\t100_0\tsynonym\n7\t999_1\tstring\n7\t200_0\tweird\n")
+    out = tmp_path / "exact"
+    assert cliniq.main(["--mode", "exact", "--cliniq", str(tmp_path / "CliniQ"), "--out", str(out)]) == 0
+    ours = {c.id: (c.patient_id, c.text) for n in read_notes(str(out / "notes")) for c in chunk_note(n)}
+    assert ours == {"100_0::0": ("100", texts["100_0"]), "100_1::0": ("100", "b c d"), "200_0::0": ("200", "no sepsis today")}
+    assert (out / "qrels.tsv").read_text() == "D7\t100_0::0\tstring\n"
+    meta = json.loads((out / "bench.json").read_text())
+    assert meta["single"] == "patient" and meta["counts"]["labels_lost"] == 2

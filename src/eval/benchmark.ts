@@ -17,8 +17,12 @@ export interface Chunking {
   minWords: number;
 }
 
+/** The unit of single-patient retrieval: a note (default), or all notes of a patient (CliniQ's own chunks as notes). */
+export type SingleUnit = 'note' | 'patient';
+
 export interface BenchMeta {
   name: string;
+  single?: SingleUnit;
   chunking: Chunking;
   chunker: string;
   source?: string;
@@ -59,6 +63,9 @@ export function parseBenchMeta(text: string, where = 'bench.json'): BenchMeta {
   if (typeof raw !== 'object' || raw === null) throw new BenchmarkError(`${where} must hold a JSON object.`);
   const o = raw as Record<string, unknown>;
   const ch = o.chunking as Record<string, unknown> | undefined;
+  if (o.single !== undefined && o.single !== 'note' && o.single !== 'patient') {
+    throw new BenchmarkError(`${where}: "single" is "note" or "patient" (the unit of single-patient retrieval).`);
+  }
   if (!ch || !isPositiveInt(ch.words) || !isPositiveInt(ch.overlap) || !isPositiveInt(ch.minWords) || ch.words === 0) {
     throw new BenchmarkError(`${where} needs "chunking": {"words", "overlap", "minWords"} as whole numbers, the chunking its chunk ids were made with.`);
   }
@@ -66,6 +73,7 @@ export function parseBenchMeta(text: string, where = 'bench.json'): BenchMeta {
     name: typeof o.name === 'string' && o.name ? o.name : 'benchmark',
     chunking: { words: ch.words, overlap: ch.overlap, minWords: ch.minWords },
     chunker: typeof o.chunker === 'string' ? o.chunker : CHUNKER_ID,
+    ...(o.single === 'patient' || o.single === 'note' ? { single: o.single } : {}),
     source: typeof o.source === 'string' ? o.source : undefined,
     counts: typeof o.counts === 'object' && o.counts !== null ? (o.counts as Record<string, number>) : undefined,
   };

@@ -12,6 +12,8 @@ import { noteFormat, parseNoteFile } from '../sidecar/notes/parse';
 export interface Corpus {
   /** note id → its chunk ids in order. */
   notes: Map<string, string[]>;
+  /** note id → patient id. */
+  patientOf: Map<string, string>;
   chunkCount: number;
   problems: Problem[];
 }
@@ -32,6 +34,7 @@ function walk(root: string, rel = ''): string[] {
 
 export function readCorpus(notesDir: string, chunking: ChunkingOptions, columns: ColumnMapping = DEFAULT_COLUMNS): Corpus {
   const notes = new Map<string, string[]>();
+  const patientOf = new Map<string, string>();
   const problems: Problem[] = [];
   let chunkCount = 0;
   for (const rel of walk(notesDir)) {
@@ -43,8 +46,27 @@ export function readCorpus(notesDir: string, chunking: ChunkingOptions, columns:
         problems.push({ path: rel, severity: 'warning', message: `note id ${note.noteId} appears twice; its chunks are merged` });
         notes.get(note.noteId)!.push(...ids);
       } else notes.set(note.noteId, ids);
+      patientOf.set(note.noteId, note.patientId);
       chunkCount += ids.length;
     }
   }
-  return { notes, chunkCount, problems };
+  return { notes, patientOf, chunkCount, problems };
+}
+
+/**
+ * The units of single-patient retrieval: each note (CliniQ: one discharge summary per admission), or each
+ * patient's notes together (a benchmark whose notes are CliniQ's own chunks, grouped by admission).
+ * Returns group id → chunk ids, and chunk id → group id.
+ */
+export function singleGroups(corpus: Corpus, by: 'note' | 'patient'): { groups: Map<string, string[]>; groupOf: Map<string, string> } {
+  const groups = new Map<string, string[]>();
+  const groupOf = new Map<string, string>();
+  for (const [note, ids] of corpus.notes) {
+    const g = by === 'patient' ? (corpus.patientOf.get(note) ?? note) : note;
+    let list = groups.get(g);
+    if (!list) groups.set(g, (list = []));
+    list.push(...ids);
+    for (const id of ids) groupOf.set(id, g);
+  }
+  return { groups, groupOf };
 }

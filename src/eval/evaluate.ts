@@ -113,8 +113,8 @@ export async function evaluate(opts: EvaluateOptions, openEngine: OpenEngine): P
     for (const name of opts.rankers) {
       const ranker: Ranker = {
         name,
-        rank: async (query, k, noteId) => {
-          const res = await engine.search({ query, k, mode: name, expand: false, ...(noteId ? { noteId } : {}) });
+        rank: async (query, k, within) => {
+          const res = await engine.search({ query, k, mode: name, expand: false, ...(within ?? {}) });
           return res.hits.map((h) => h.chunkId);
         },
       };

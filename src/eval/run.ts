@@ -5,14 +5,15 @@
  */
 import type { RankerName, RankerResult } from '../shared/webview-eval';
 import type { Benchmark } from './benchmark';
-import type { Corpus } from './corpus';
+import { singleGroups, type Corpus } from './corpus';
 import { completeRanking, relevantNotes, scoreAll, type ScoredQuery } from './score';
+import type { SingleUnit } from './benchmark';
 
 export interface Ranker {
   name: RankerName;
   modelId?: string;
-  /** Ranked chunk ids, best first; `noteId` restricts the ranking to one note. */
-  rank(query: string, k: number, noteId?: string): Promise<string[]>;
+  /** Ranked chunk ids, best first; `within` restricts the ranking to one note or one patient. */
+  rank(query: string, k: number, within?: { noteId: string } | { patientId: string }): Promise<string[]>;
 }
 
 export interface RunOptions {
@@ -38,6 +39,8 @@ export async function runRanker(bench: Benchmark, corpus: Corpus, ranker: Ranker
   const scorable = [...bench.queries.values()].filter((q) => (bench.qrels.get(q.id)?.size ?? 0) > 0);
   const depth = Math.max(1, opts.depth);
   const wholeCorpus = depth >= corpus.chunkCount;
+  const unit: SingleUnit = bench.meta.single ?? 'note';
+  const { groups, groupOf } = singleGroups(corpus, unit);
   const scored: ScoredQuery[] = [];
   let done = 0;
   for (const q of scorable) {
@@ -45,11 +48,12 @@ export async function runRanker(bench: Benchmark, corpus: Corpus, ranker: Ranker
     const relevant = bench.qrels.get(q.id)!;
     const ranking = await ranker.rank(q.text, depth);
     const notes = new Map<string, string[]>();
-    for (const note of relevantNotes(relevant.keys())) {
-      const chunks = corpus.notes.get(note);
-      if (!chunks) continue;
-      const noteRanking = wholeCorpus ? ranking : await ranker.rank(q.text, chunks.length, note);
-      notes.set(note, completeRanking(noteRanking, chunks));
+    const wanted = new Set([...relevant.keys()].map((c) => groupOf.get(c)).filter((g): g is string => g !== undefined));
+    for (const g of wanted) {
+      const chunks = groups.get(g)!;
+      const within = unit === 'patient' ? { patientId: g } : { noteId: g };
+      const groupRanking = wholeCorpus ? ranking : await ranker.rank(q.text, Math.min(chunks.length, depth), within);
+      notes.set(g, completeRanking(groupRanking, chunks));
     }
     scored.push({ queryId: q.id, type: q.type, relevant, corpus: ranking, notes });
     done++;

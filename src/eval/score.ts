@@ -19,7 +19,10 @@ export interface ScoredQuery {
   relevant: ReadonlyMap<string, MatchType>;
   /** Corpus ranking, best first (may be truncated to the requested depth). */
   corpus: readonly string[];
-  /** Per note holding a relevant chunk: every chunk of the note, ranked (see `completeRanking`). */
+  /**
+   * Per note holding a relevant chunk (or per patient, for a benchmark whose bench.json says "single": "patient"):
+   * every chunk of it, ranked (see `completeRanking`).
+   */
   notes: ReadonlyMap<string, readonly string[]>;
 }
 
@@ -101,10 +104,9 @@ const finishMulti = (a: MultiAcc): MultiScores => ({
 export function scoreSingleQuery(q: ScoredQuery): { overall: SingleAcc; byMatch: Map<MatchType, SingleAcc> } {
   const overall = singleAcc();
   const byMatch = new Map<MatchType, SingleAcc>();
-  for (const note of relevantNotes(q.relevant.keys())) {
-    const pred = q.notes.get(note);
-    if (!pred) continue;
-    const corr = new Set([...q.relevant.keys()].filter((c) => noteOfChunk(c) === note));
+  for (const pred of q.notes.values()) {
+    const corr = new Set(pred.filter((c) => q.relevant.has(c)));
+    if (corr.size === 0) continue; // not a note of this query
     if (pred.length < MIN_NOTE_CHUNKS) continue; // too short a note
     if (pred.length === corr.size) continue; // every chunk relevant: nothing to rank
     pushSingle(overall, pred, corr);

@@ -83,6 +83,29 @@ describe('eval/evaluate and drehr eval', () => {
     assert.equal(report.depth, 2);
   });
 
+  it('groups single-patient rankings by patient when bench.json says "single": "patient" (CliniQ chunks as notes)', async () => {
+    const dir = path.join(root, 'cq');
+    fs.mkdirSync(path.join(dir, 'notes'), { recursive: true });
+    // six CliniQ-style chunks of admission 100 as one-chunk notes, and one of admission 200
+    const rows = ['{"note_id":"100_0","patient_id":"100","text":"' + text(60, { 2: 'sepsis' }) + '"}'];
+    for (let i = 1; i < 6; i++) rows.push(`{"note_id":"100_${i}","patient_id":"100","text":"${text(60)}"}`);
+    rows.push(`{"note_id":"200_0","patient_id":"200","text":"${text(60, { 1: 'sepsis' })}"}`);
+    fs.writeFileSync(path.join(dir, 'notes', 'corpus.jsonl'), rows.join('\n') + '\n');
+    fs.writeFileSync(path.join(dir, 'queries.jsonl'), '{"query_id":"D1","text":"sepsis","type":"disease"}\n');
+    fs.writeFileSync(path.join(dir, 'qrels.tsv'), 'D1\t100_0::0\tstring\nD1\t200_0::0\tstring\n');
+    const meta = { name: 'cq', chunking: DEFAULT_CHUNKING, chunker: 'drehr-chunker-1' };
+    fs.writeFileSync(path.join(dir, 'bench.json'), JSON.stringify({ ...meta, single: 'patient' }));
+    const log: string[] = [];
+    const byPatient = await evaluate({ ...base(dir), rankers: ['bm25'], depth: 3 }, async (c) => fakeEngine(c, log));
+    // admission 100 has 6 chunks: one (query, patient) pair, sepsis ranked first; admission 200 has 1 chunk: skipped
+    assert.equal(byPatient.results[0].single[0].scores.n, 1);
+    assert.equal(byPatient.results[0].single[0].scores.mrr, 1);
+    assert.ok(log.includes('search:bm25:100'));
+    fs.writeFileSync(path.join(dir, 'bench.json'), JSON.stringify(meta));
+    const byNote = await evaluate({ ...base(dir), rankers: ['bm25'] }, async (c) => fakeEngine(c));
+    assert.equal(byNote.results[0].single[0].scores.n, 0); // every note has one chunk: all skipped
+  });
+
   it('refuses a benchmark built with another chunking, and says both', async () => {
     const dir = makeBench(root, { chunking: { words: 128, overlap: 16, minWords: 32 } });
     await assert.rejects(evaluate(base(dir), async (c) => fakeEngine(c)), (e: Error) => e instanceof RefusedError && /words=128.*words=100/.test(e.message));
