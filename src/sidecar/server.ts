@@ -3,6 +3,8 @@
  * Cancellation tokens become AbortSignals; a new Search aborts the searches still in flight; EngineErrors
  * become ResponseErrors with their code and typed data.
  */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { CancellationToken, ErrorCodes as RpcErrorCodes, ResponseError, type MessageConnection } from 'vscode-jsonrpc/node';
 import {
   ErrorCodes,
@@ -21,6 +23,7 @@ import {
   type LogParams,
 } from '../shared/protocol';
 import { Engine } from './engine';
+import { MANIFEST_FILE } from './indexer/manifest';
 import { CancelledError, EngineError, errorMessage } from './errors';
 import type { Logger } from './log';
 
@@ -53,6 +56,29 @@ export function serve(conn: MessageConnection, onShutdown: () => void): void {
   let opening: Promise<Engine> | undefined;
   const searches = new Set<AbortController>();
 
+  // Another process (a second window, the CLI) may write the index: its manifest changes, and the host hears it.
+  let lastManifest = -1;
+  let ownRuns = 0;
+  const manifestTime = (e: Engine): number => {
+    try {
+      return fs.statSync(path.join(e.metaDir, MANIFEST_FILE)).mtimeMs;
+    } catch {
+      return 0;
+    }
+  };
+  const watcher = setInterval(() => {
+    const e = engine;
+    if (!e || ownRuns > 0) return;
+    const t = manifestTime(e);
+    if (t === lastManifest) return;
+    lastManifest = t;
+    void e
+      .status()
+      .then((s) => conn.sendNotification(StatusChanged, s))
+      .catch(() => undefined);
+  }, 2000);
+  watcher.unref();
+
   const need = async (): Promise<Engine> => {
     if (opening) return opening;
     throw new ResponseError(ErrorCodes.BadRequest, 'The sidecar is not initialized: send drehr/initialize first.');
@@ -82,6 +108,7 @@ export function serve(conn: MessageConnection, onShutdown: () => void): void {
       })();
       opening.catch(() => (opening = undefined));
       engine = await opening;
+      lastManifest = manifestTime(engine);
       return { sidecarVersion: SIDECAR_VERSION, model: engine.model, index: await engine.status() };
     }),
   );
@@ -90,13 +117,19 @@ export function serve(conn: MessageConnection, onShutdown: () => void): void {
     IndexWorkspace,
     handle(async (params, signal) => {
       const e = await need();
-      const result = await e.index(
-        params,
-        (p) => void conn.sendNotification(Progress, { workId: params.workId, ...p }).catch(() => undefined),
-        signal,
-      );
-      void conn.sendNotification(StatusChanged, result.status).catch(() => undefined);
-      return result;
+      ownRuns++;
+      try {
+        const result = await e.index(
+          params,
+          (p) => void conn.sendNotification(Progress, { workId: params.workId, ...p }).catch(() => undefined),
+          signal,
+        );
+        void conn.sendNotification(StatusChanged, result.status).catch(() => undefined);
+        return result;
+      } finally {
+        ownRuns--;
+        lastManifest = manifestTime(e);
+      }
     }),
   );
 
@@ -136,6 +169,7 @@ export function serve(conn: MessageConnection, onShutdown: () => void): void {
       const e = engine;
       engine = undefined;
       opening = undefined;
+      clearInterval(watcher);
       await e?.close();
       // Exit once the response is on its way (stdout to a pipe is written synchronously on Linux and macOS).
       setTimeout(onShutdown, 20);

@@ -14,7 +14,9 @@ import {
   Progress,
   Search,
   Shutdown,
+  StatusChanged,
   ValidateModel,
+  type IndexStatus,
   type ProgressParams,
   type SearchResult,
 } from '../../src/shared/protocol';
@@ -142,6 +144,19 @@ describe('processes: sidecar over JSON-RPC and the drehr CLI', function () {
       assert.ok(!sc.stderr().includes('colchicine'));
       await sc.conn.sendRequest(Shutdown);
       assert.equal(await exited(sc.child), 0);
+    });
+
+    it('tells the host when another process (the CLI) wrote the index', async () => {
+      sc = startSidecar();
+      const init = await sc.conn.sendRequest(Initialize, configFor(ws));
+      assert.equal(init.index.state, 'missing');
+      const changed = new Promise<IndexStatus>((resolve) => sc!.conn.onNotification(StatusChanged, (s: IndexStatus) => {
+          if (s.state === 'ready') resolve(s);
+        }));
+      const cli = await runCli(['index', ws, '--model', modelDir]);
+      assert.equal(cli.code, 0, cli.stderr);
+      const s = await changed;
+      assert.equal(s.notes, 15);
     });
 
     it('exits when its stdin closes', async () => {
