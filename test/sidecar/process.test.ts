@@ -150,9 +150,11 @@ describe('processes: sidecar over JSON-RPC and the drehr CLI', function () {
       sc = startSidecar();
       const init = await sc.conn.sendRequest(Initialize, configFor(ws));
       assert.equal(init.index.state, 'missing');
-      const changed = new Promise<IndexStatus>((resolve) => sc!.conn.onNotification(StatusChanged, (s: IndexStatus) => {
+      const changed = new Promise<IndexStatus>((resolve) =>
+        sc!.conn.onNotification(StatusChanged, (s: IndexStatus) => {
           if (s.state === 'ready') resolve(s);
-        }));
+        }),
+      );
       const cli = await runCli(['index', ws, '--model', modelDir]);
       assert.equal(cli.code, 0, cli.stderr);
       const s = await changed;
