@@ -30,6 +30,8 @@ export interface DrehrApi {
   search(query: string, o?: { mode?: SearchMode; patientId?: string; k?: number }): Promise<SearchResult>;
   openHit(hit: SearchHit): Promise<vscode.TextEditor>;
   selectModel(dir: string): Promise<SelectModelResult | undefined>;
+  /** Fires whenever the Search Notes quick pick shows results (hit count) or an error. */
+  onDidShowSearchResults: vscode.Event<{ hits: number; error?: string }>;
 }
 
 export function makeApi(ctx: Ctx): DrehrApi {
@@ -66,5 +68,6 @@ export function makeApi(ctx: Ctx): DrehrApi {
     search: (query, o = {}) => searchOnce(ctx, { query, ...o }),
     openHit: (hit) => openHit(ctx, hit),
     selectModel: (dir) => selectModel(ctx, dir),
+    onDidShowSearchResults: ctx.searchPickResults.event,
   };
 }

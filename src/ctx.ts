@@ -44,6 +44,8 @@ export class Ctx {
   private readonly changed = new vscode.EventEmitter<void>();
   /** Fires when the sidecar state, the index status or the progress of an index run changes. */
   readonly onDidChange = this.changed.event;
+  /** Fires each time the Search Notes quick pick shows a result or an error (tests wait on it). */
+  readonly searchPickResults = new vscode.EventEmitter<{ hits: number; error?: string }>();
   private readonly warned = new Set<string>();
   private indexChain: Promise<unknown> = Promise.resolve();
 
@@ -61,6 +63,7 @@ export class Ctx {
     this.extensionScope.push(
       this.client,
       this.changed,
+      this.searchPickResults,
       this.sidecarScope,
       this.client.onState((s) => {
         if (s.kind !== 'running') this.sidecarScope.clear();

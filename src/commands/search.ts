@@ -79,7 +79,10 @@ export function showSearchPick(ctx: Ctx, o: { patientId?: string; value?: string
           if (mine !== cts) return;
           qp.busy = false;
           qp.title = `${baseTitle()} — ${resultTitle(result, scope)}`;
-          qp.items = result.hits.map((hit) => ({ ...hitItemText(hit), hit, alwaysShow: true }));
+          const items = result.hits.map((hit) => ({ ...hitItemText(hit), hit, alwaysShow: true }));
+          qp.items = items;
+          if (items[0]) qp.activeItems = [items[0]];
+          ctx.searchPickResults.fire({ hits: result.hits.length });
         },
         (e: unknown) => {
           if (mine !== cts || isCancellation(e)) return;
@@ -90,6 +93,7 @@ export function showSearchPick(ctx: Ctx, o: { patientId?: string; value?: string
             { label: `$(error) ${x.message}`, alwaysShow: true },
             ...x.actions.map((a) => ({ label: `$(arrow-right) ${a}`, action: a, alwaysShow: true })),
           ];
+          ctx.searchPickResults.fire({ hits: 0, error: x.message });
         },
       );
     }, DEBOUNCE_MS);
@@ -103,7 +107,8 @@ export function showSearchPick(ctx: Ctx, o: { patientId?: string; value?: string
     run(qp.value);
   });
   qp.onDidAccept(() => {
-    const item = qp.selectedItems[0];
+    // An accept can arrive with no selection but an active item (keyboard focus, acceptSelectedQuickOpenItem).
+    const item = qp.selectedItems[0] ?? qp.activeItems[0];
     if (item?.hit) {
       const hit = item.hit;
       qp.hide();

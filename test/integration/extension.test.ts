@@ -13,6 +13,13 @@ import type { IndexResult, IndexStatus } from '../../src/shared/protocol';
 
 const EXTENSION_ID = 'drehr.drehr-vscode';
 
+/** Rejects with `what` when `p` has not settled in `ms` (a guard that names the missing signal, not a sleep). */
+function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const t = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no ${what} within ${ms} ms`)), ms)));
+  return Promise.race([p, t]).finally(() => clearTimeout(timer));
+}
+
 function workspaceRoot(): string {
   const root = process.env.DREHR_TEST_WORKSPACE ?? vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
   assert.ok(root, 'the harness opens a workspace folder (DREHR_TEST_WORKSPACE)');
@@ -106,6 +113,33 @@ suite('DR.EHR extension', function () {
     const selected = editor.document.getText(editor.selection);
     assert.ok(selected.includes('basement'), 'the selection is the passage');
     assert.equal(vscode.window.activeTextEditor, editor);
+  });
+
+  test('the Search Notes quick pick searches as you type and opens the accepted hit', async () => {
+    await api.index(); // incremental: nothing to do after the earlier tests; builds the index when run alone
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    const shown = new Promise<{ hits: number; error?: string }>((resolve) => {
+      const d = api.onDidShowSearchResults((r) => {
+        d.dispose();
+        resolve(r);
+      });
+    });
+    await vscode.commands.executeCommand('drehr.searchNotes', { query: 'moving boxes up and down the basement stairs' });
+    const r = await within(shown, 30000, 'quick pick results');
+    assert.equal(r.error, undefined);
+    assert.ok(r.hits > 0, 'the quick pick shows hits');
+    const opened = new Promise<vscode.TextEditor>((resolve) => {
+      const d = vscode.window.onDidChangeActiveTextEditor((e) => {
+        if (e) {
+          d.dispose();
+          resolve(e);
+        }
+      });
+    });
+    await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem');
+    const editor = await within(opened, 30000, 'editor opened by accepting the quick pick');
+    assert.ok(['file', 'drehr-note'].includes(editor.document.uri.scheme));
+    assert.ok(!editor.selection.isEmpty, 'the passage is selected');
   });
 
   test('a CSV hit opens a read-only drehr-note document with the chunk selected', async () => {
