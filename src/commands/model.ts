@@ -4,13 +4,15 @@
  * the sidecar). Called with a folder path as argument it skips the picker (tests, other features).
  */
 import * as vscode from 'vscode';
-import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import type { Ctx } from '../ctx';
 import { defaultModelDir, modelDir, runsFolder } from '../config';
 import { ValidateModel, type ModelInfo } from '../shared/protocol';
 import { explainError } from '../sidecar-client/errors';
 import { offer } from './guard';
+import { describeModel, findModelFolders, settingValue } from './modelPaths';
+
+export { findModelFolders, settingValue } from './modelPaths';
 
 export type SelectModelResult = { ok: true; model: ModelInfo; modelDir: string } | { ok: false; message: string };
 
@@ -19,45 +21,17 @@ interface ModelItem extends vscode.QuickPickItem {
   browse?: boolean;
 }
 
-/** Folders holding a drehr.json under `root`, at most `depth` levels down (run/model/, run/checkpoints/…). */
-export async function findModelFolders(root: string, depth = 3): Promise<string[]> {
-  const out: string[] = [];
-  const walk = async (dir: string, left: number): Promise<void> => {
-    let entries: import('node:fs').Dirent[];
-    try {
-      entries = await fs.readdir(dir, { withFileTypes: true });
-    } catch {
-      return;
-    }
-    if (entries.some((e) => e.isFile() && e.name === 'drehr.json')) out.push(dir);
-    if (left === 0) return;
-    await Promise.all(entries.filter((e) => e.isDirectory() && !e.name.startsWith('.')).map((e) => walk(path.join(dir, e.name), left - 1)));
-  };
-  await walk(root, depth);
-  return out.sort();
-}
-
-async function describe(dir: string): Promise<string> {
-  try {
-    const j = JSON.parse(await fs.readFile(path.join(dir, 'drehr.json'), 'utf8')) as { name?: unknown; description?: unknown; trained?: unknown };
-    const name = typeof j.name === 'string' ? j.name : path.basename(dir);
-    return `${name}${j.trained === false ? ' (untrained)' : ''}${typeof j.description === 'string' ? ` — ${j.description}` : ''}`;
-  } catch {
-    return 'drehr.json unreadable';
-  }
-}
-
 async function pick(ctx: Ctx): Promise<string | undefined> {
   const root = ctx.workspaceRoot;
   const demo = defaultModelDir(ctx.extension.extensionPath);
   const current = modelDir(ctx.config, ctx.places());
-  const items: ModelItem[] = [{ label: '$(package) Demo model', description: await describe(demo), detail: demo, dir: demo }];
+  const items: ModelItem[] = [{ label: '$(package) Demo model', description: await describeModel(demo), detail: demo, dir: demo }];
   if (root) {
     const runs = runsFolder(ctx.config, root);
     const found = await findModelFolders(runs);
     if (found.length > 0) items.push({ label: 'Training runs', kind: vscode.QuickPickItemKind.Separator });
     for (const dir of found) {
-      items.push({ label: `$(beaker) ${path.relative(runs, dir)}`, description: await describe(dir), detail: dir, dir });
+      items.push({ label: `$(beaker) ${path.relative(runs, dir)}`, description: await describeModel(dir), detail: dir, dir });
     }
   }
   items.push({ label: '', kind: vscode.QuickPickItemKind.Separator }, { label: '$(folder-opened) Browse…', browse: true });
@@ -73,16 +47,6 @@ async function pick(ctx: Ctx): Promise<string | undefined> {
     title: 'A model folder (config.json, tokenizer.json, onnx/model.onnx, drehr.json)',
   });
   return uris?.[0]?.fsPath;
-}
-
-/** The value written to drehr.modelPath: '' for the demo model, workspace-relative inside the workspace. */
-export function settingValue(dir: string, demoDir: string, root: string | undefined): string {
-  if (path.resolve(dir) === path.resolve(demoDir)) return '';
-  if (root) {
-    const rel = path.relative(root, dir);
-    if (rel && !rel.startsWith('..') && !path.isAbsolute(rel)) return rel.split(path.sep).join('/');
-  }
-  return dir;
 }
 
 export async function selectModel(ctx: Ctx, dirArg?: unknown): Promise<SelectModelResult | undefined> {
