@@ -100,6 +100,8 @@ export class Engine {
     this.corruptReason = undefined;
     try {
       this.store = await Store.open(this.config.indexLocation, this.log);
+      const read = readManifest(this.metaDir);
+      if (read.state === 'ok' && read.manifest.annRows) await this.store.refreshIndexInfo(read.manifest.annRows);
     } catch (e) {
       this.corruptReason = e instanceof EngineError && e.data && 'reason' in e.data ? e.data.reason : errorMessage(e);
       this.log.warn(`The index cannot be opened: ${this.corruptReason}`);

@@ -372,3 +372,49 @@ describe('engine: close during indexing', function () {
     }
   });
 });
+
+describe('engine: ANN index once the table is large', function () {
+  before(function () {
+    if (!fs.existsSync(path.join(modelDir, 'drehr.json'))) this.skip();
+  });
+
+  it('builds IVF_PQ past the threshold, records it, and searches through it', async () => {
+    const ws = makeWorkspace({ patients: 127 });
+    try {
+      const engine = await Engine.open(configFor(ws), log, { threads: 2, annMinRows: 300 });
+      try {
+        const r = await engine.index({ workId: 'ann' });
+        assert.ok(r.status.chunks >= 300, `${r.status.chunks} chunks`);
+        assert.ok(r.status.hasAnnIndex);
+        const manifest = JSON.parse(fs.readFileSync(path.join(engine.config.indexLocation, 'manifest.json'), 'utf8')) as { annRows?: number };
+        assert.equal(manifest.annRows, r.status.chunks);
+        const hits = await engine.search({ query: 'Atrial fibrillation with rapid ventricular response', k: 10, mode: 'dense' });
+        assert.equal(hits.hits.length, 10);
+        const exactTop = await engine.search({ query: 'shortness of breath', k: 1, mode: 'bm25' });
+        assert.equal(exactTop.hits.length, 1);
+      } finally {
+        await engine.close();
+      }
+      const again = await Engine.open(configFor(ws), log, { threads: 2, annMinRows: 300 });
+      try {
+        assert.ok((await again.status()).hasAnnIndex);
+        assert.equal((await again.index({ workId: 'ann2' })).filesIndexed, 0);
+        // Pretend the index was built for a quarter of today's rows: the next write rebuilds it for the new size.
+        const file = path.join(again.config.indexLocation, 'manifest.json');
+        const m = JSON.parse(fs.readFileSync(file, 'utf8')) as { annRows: number };
+        const rows = m.annRows;
+        m.annRows = Math.floor(rows / 4);
+        fs.writeFileSync(file, JSON.stringify(m));
+        fs.writeFileSync(path.join(ws, 'p001', 'extra.txt'), 'Follow-up: blood pressure controlled on lisinopril.');
+        const r3 = await again.index({ workId: 'ann3' });
+        const m3 = JSON.parse(fs.readFileSync(file, 'utf8')) as { annRows: number };
+        assert.equal(m3.annRows, rows + 1);
+        assert.ok(r3.status.hasAnnIndex);
+      } finally {
+        await again.close();
+      }
+    } finally {
+      cleanup(ws);
+    }
+  });
+});

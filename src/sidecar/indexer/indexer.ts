@@ -148,7 +148,11 @@ export async function runIndex(ctx: IndexContext, params: IndexParams, onProgres
   // 5. Index upkeep: FTS after writes, ANN once large.
   if (!result.cancelled && (result.chunksAdded > 0 || result.chunksRemoved > 0)) {
     onProgress({ phase: 'index', done: 0, total: 1, message: 'Updating search indexes' });
-    await store.refreshIndexes(ctx.encoder.info.dim, ctx.annMinRows);
+    const built = await store.refreshIndexes(ctx.encoder.info.dim, ctx.annMinRows, manifest.annRows);
+    if (built !== undefined) {
+      manifest.annRows = built;
+      saveManifest(manifest);
+    }
     onProgress({ phase: 'index', done: 1, total: 1 });
   }
   result.durationMs = Date.now() - started;

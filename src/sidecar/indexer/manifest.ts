@@ -32,6 +32,8 @@ export interface Manifest extends Fingerprint {
   files: Record<string, FileEntry>;
   pending: string[];
   lastIndexedAt?: string;
+  /** Row count the ANN index was built for (absent: no ANN index). */
+  annRows?: number;
 }
 
 export function emptyManifest(fp: Fingerprint): Manifest {

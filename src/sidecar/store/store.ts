@@ -67,13 +67,14 @@ export class Store {
     return this.hasFts;
   }
 
-  private async refreshIndexInfo(): Promise<void> {
+  /** Which indexes exist; the ANN partition count follows from the rows it was built for (else today's rows). */
+  async refreshIndexInfo(annBuiltAt?: number): Promise<void> {
     const indices = this.table ? await this.table.listIndices() : [];
     this.hasFts = indices.some((i) => i.indexType === 'FTS');
     const ann = indices.find((i) => i.columns.includes('vector'));
     this.annPartitions = 0;
     if (ann && this.table) {
-      const rows = await this.table.countRows();
+      const rows = annBuiltAt ?? (await this.table.countRows());
       this.annPartitions = annParams(rows, 1).numPartitions;
     }
   }
@@ -135,23 +136,31 @@ export class Store {
     await this.guard(() => t.add(lancedb.makeArrowTable(rows as unknown as Record<string, unknown>[], { schema })));
   }
 
-  /** Brings the FTS index up to date and builds the ANN index once the table is large. */
-  async refreshIndexes(dim: number, annMinRows = ANN_MIN_ROWS): Promise<void> {
-    if (!this.table) return;
+  /**
+   * Brings the FTS index up to date and builds the ANN index once the table is large. `annBuiltAt` is the row
+   * count the ANN index was built for (from the manifest): once the table has grown 4x past it, sqrt(n)
+   * partitions no longer fit and the index is built again. Returns the row count of a (re)build, else undefined.
+   */
+  async refreshIndexes(dim: number, annMinRows = ANN_MIN_ROWS, annBuiltAt?: number): Promise<number | undefined> {
+    if (!this.table) return undefined;
     const t = this.table;
-    await this.guard(async () => {
+    return this.guard(async () => {
       const rows = await t.countRows();
-      if (rows === 0) return;
+      if (rows === 0) return undefined;
       if (!this.hasFts) {
         await t.createIndex('text', { config: lancedb.Index.fts(), replace: true });
       }
-      if (this.annPartitions === 0 && rows >= annMinRows) {
+      let built: number | undefined;
+      const outgrown = this.annPartitions > 0 && annBuiltAt !== undefined && rows >= 4 * annBuiltAt;
+      if ((this.annPartitions === 0 || outgrown) && rows >= annMinRows) {
         const p = annParams(rows, dim);
         this.log.info(`Building the ANN index (IVF_PQ, ${p.numPartitions} partitions, ${p.numSubVectors} sub-vectors) over ${rows} chunks.`);
         await t.createIndex('vector', { config: lancedb.Index.ivfPq({ ...p, distanceType: 'cosine' }), replace: true });
+        built = rows;
       }
       await t.optimize({ cleanupOlderThan: new Date(Date.now() - 60_000) });
-      await this.refreshIndexInfo();
+      await this.refreshIndexInfo(built ?? annBuiltAt);
+      return built;
     });
   }
 
