@@ -30,3 +30,22 @@ export function mapChunkRange(text: string, start: number, end: number): MappedR
   const e = Math.max(s, Math.min(text.length, Math.floor(end)));
   return { start: s, end: e, exact: false };
 }
+
+/**
+ * The absolute path of a hit's source file, or undefined when it would leave the workspace folder (a hit can
+ * come from the search panel, whose messages are checked like any untrusted input).
+ */
+export function resolveSourcePath(root: string, sourcePath: string, sep = '/'): string | undefined {
+  const norm = (p: string) => p.replace(/\\/g, '/');
+  const r = norm(root).replace(/\/+$/, '');
+  const parts: string[] = [];
+  const rel = norm(sourcePath);
+  if (rel.startsWith('/') || /^[a-z]:\//i.test(rel)) return undefined;
+  for (const seg of rel.split('/')) {
+    if (seg === '' || seg === '.') continue;
+    if (seg === '..') return undefined;
+    parts.push(seg);
+  }
+  if (parts.length === 0) return undefined;
+  return [r, ...parts].join('/').split('/').join(sep);
+}

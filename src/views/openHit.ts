@@ -6,7 +6,7 @@ import * as vscode from 'vscode';
 import * as path from 'node:path';
 import type { Ctx } from '../ctx';
 import type { SearchHit } from '../shared/protocol';
-import { mapChunkRange } from './hitRange';
+import { mapChunkRange, resolveSourcePath } from './hitRange';
 import { noteUri } from './noteDocument';
 
 let decoration: vscode.TextEditorDecorationType | undefined;
@@ -37,8 +37,9 @@ function hitDecoration(ctx: Ctx): vscode.TextEditorDecorationType {
 /** The document a hit lives in. */
 export function hitUri(ctx: Ctx, hit: SearchHit): vscode.Uri {
   if (hit.row !== undefined) return noteUri(hit.noteId, hit.patientId);
-  const root = ctx.workspaceRoot ?? '';
-  return vscode.Uri.file(path.isAbsolute(hit.sourcePath) ? hit.sourcePath : path.join(root, hit.sourcePath));
+  const file = ctx.workspaceRoot ? resolveSourcePath(ctx.workspaceRoot, hit.sourcePath, path.sep) : undefined;
+  if (!file) throw new Error(`${hit.sourcePath} is not a path inside the workspace folder.`);
+  return vscode.Uri.file(file);
 }
 
 export async function openHit(ctx: Ctx, hit: SearchHit): Promise<vscode.TextEditor> {

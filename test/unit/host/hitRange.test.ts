@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { mapChunkRange } from '../../../src/views/hitRange';
+import { mapChunkRange, resolveSourcePath } from '../../../src/views/hitRange';
 
 describe('hit → editor range', () => {
   const text = '---\npatient_id: p1\n---\nThe patient denies chest pain.\nPlan: follow up.';
@@ -34,5 +34,18 @@ describe('hit → editor range', () => {
     const r = mapChunkRange(text, start + 2, end - 2);
     assert.equal(r.exact, false);
     assert.equal(r.start, start + 2);
+  });
+});
+
+describe('hit source paths', () => {
+  it('resolves workspace-relative paths inside the folder', () => {
+    assert.equal(resolveSourcePath('/ws', 'p001/a.md'), '/ws/p001/a.md');
+    assert.equal(resolveSourcePath('/ws/', './p001//a.md'), '/ws/p001/a.md');
+    assert.equal(resolveSourcePath('C:\\ws', 'p001\\a.md', '\\'), 'C:\\ws\\p001\\a.md');
+  });
+  it('refuses paths that leave the folder or are absolute', () => {
+    for (const p of ['../etc/passwd', 'a/../../b', '/etc/passwd', 'C:/x', 'c:\\x', '', '.']) {
+      assert.equal(resolveSourcePath('/ws', p), undefined, p);
+    }
   });
 });
