@@ -35,7 +35,11 @@ function main(): void {
   setInterval(() => {
     if (process.ppid !== parent) exit(0);
   }, 2000).unref();
-  process.on('uncaughtException', (e) => process.stderr.write(`[drehr sidecar] uncaught: ${e.stack ?? e.message}\n`));
+  // An exception nobody caught leaves the engine in an unknown state: exit, and the host restarts the sidecar.
+  process.on('uncaughtException', (e) => {
+    process.stderr.write(`[drehr sidecar] uncaught exception, exiting: ${e.stack ?? e.message}\n`);
+    process.exit(1);
+  });
   process.on('unhandledRejection', (e) => process.stderr.write(`[drehr sidecar] unhandled rejection: ${String(e)}\n`));
   conn.listen();
 }
