@@ -3,7 +3,7 @@
  * the demo CSV export and a synthetic note with de-identification placeholders (CRLF line ends, a
  * non-breaking space, a dropped short tail). The Python chunker must reproduce it exactly.
  *
- * Workspace root for ids and sources: the repository root. Run from the repository root:
+ * Workspace root for ids and sources: the repository root. Run from the repository root: `npm run golden:chunks`, i.e.
  *   npx esbuild scripts/make_chunks_golden.ts --bundle --platform=node --outfile=out/scripts/make_chunks_golden.js \
  *     && node out/scripts/make_chunks_golden.js
  * The unit test test/unit/engine/golden.test.ts checks the chunker still produces the committed file.
