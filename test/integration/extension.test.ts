@@ -177,10 +177,21 @@ suite('DR.EHR extension', function () {
     process.kill(pid, 'SIGKILL');
     const s = await restarting;
     assert.match(s.statusBarText, /sidecar restarting/);
+    // Meanwhile requests answer at once, saying why.
+    await assert.rejects(api.search('anything'), /restarts in \d+ s/);
     const up = await api.waitFor((x) => x.sidecar.kind === 'running' && x.pid !== pid, 90000);
     assert.notEqual(up.pid, pid);
     const r = await api.search('moving boxes up and down the basement stairs', { mode: 'bm25' });
     assert.equal(r.hits[0]?.noteId, 'virtassist-d2n002');
+  });
+
+  test('Rebuild Index embeds every note again', async () => {
+    const r = await vscode.commands.executeCommand<IndexResult | undefined>('drehr.rebuildIndex', true);
+    assert.ok(r);
+    assert.equal(r.filesIndexed, r.filesScanned);
+    assert.equal(r.filesUnchanged, 0);
+    assert.equal(r.chunksAdded, r.status.chunks);
+    assert.equal(api.snapshot().status?.state, 'ready');
   });
 
   test('Select Model with a broken folder names the missing file and keeps the setting', async () => {
