@@ -161,6 +161,31 @@ describe('search panel webview', function () {
     assert.equal(msg.query, 'htn');
   });
 
+  it('the patient filter restricts the search to that patient', async () => {
+    const req = await view.waitForPosted<{ id: number }>('patients');
+    await view.deliver({ type: 'patientsReply', id: req.id, ok: true, patients: [{ patientId: 'p007', notes: 2 }] });
+    await view.page.waitForFunction(() => document.querySelectorAll('#patient vscode-option').length === 2);
+    await typeQuery('fever');
+    await view.waitForPosted<SearchMsg>('search', 1);
+    await view.page.evaluate(() => {
+      const p = document.querySelector('#patient') as HTMLElement & { value: string };
+      p.value = 'p007';
+      p.dispatchEvent(new Event('change'));
+    });
+    const msg = await view.waitForPosted<SearchMsg>('search', 2);
+    assert.equal(msg.patientId, 'p007');
+    assert.equal((await view.state<SearchPanelState>()).patientId, 'p007');
+  });
+
+  it('says why searching cannot work yet, and clears it when the index is ready', async () => {
+    await view.deliver({ type: 'indexChanged', ready: false, message: 'No index yet: run "DR.EHR: Index Workspace".' });
+    await view.page.waitForFunction(() => document.querySelector('#message')?.textContent?.includes('No index yet'));
+    const before = await view.countPosted('patients');
+    await view.deliver({ type: 'indexChanged', ready: true });
+    await view.waitForPosted('patients', before + 1);
+    assert.equal(await view.page.$eval('#message', (e) => e.textContent), '');
+  });
+
   it('clicking a hit posts open with that hit', async () => {
     await typeQuery('chest');
     const msg = await view.waitForPosted<SearchMsg>('search');
