@@ -5,6 +5,11 @@
 import * as vscode from 'vscode';
 import type { Ctx } from '../ctx';
 import { restartNeed } from '../config';
+import { explainError } from '../sidecar-client/errors';
+import { offer } from './guard';
+
+/** Crashes in a row after which the user is told (the status bar says it from the first one). */
+export const TELL_AFTER_CRASHES = 3;
 
 export function register(ctx: Ctx): void {
   let pending: 'reinitialize' | 'restart' | undefined;
@@ -38,6 +43,20 @@ export function register(ctx: Ctx): void {
       void (ctx.client.state.kind === 'stopped' ? ctx.client.start() : ctx.client.reinitialize());
     }),
     { dispose: () => clearTimeout(timer) },
+    // The status bar shows every state; a notification only for what needs the user.
+    ctx.client.onState((st) => {
+      if (st.kind === 'error') {
+        const x = explainError(st.error, 'start the DR.EHR sidecar');
+        offer('error', x.message, x.actions);
+      } else if (st.kind === 'failed') {
+        offer('error', `DR.EHR cannot search or index: ${st.message}`, ['Show Logs', 'Restart Sidecar']);
+      } else if (st.kind === 'restarting' && st.attempt === TELL_AFTER_CRASHES) {
+        offer('error', `The DR.EHR sidecar keeps stopping (${st.reason}); it restarts with growing delays. The log says why.`, [
+          'Show Logs',
+          'Restart Sidecar',
+        ]);
+      }
+    }),
   );
   // Started after activate() returns, so activation stays short.
   if (ctx.workspaceRoot) setImmediate(() => void ctx.client.start());
