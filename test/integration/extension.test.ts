@@ -206,4 +206,23 @@ suite('DR.EHR extension', function () {
     assert.equal(api.snapshot().sidecar.kind, 'running', 'the loaded model is untouched');
     await fs.rm(dir, { recursive: true, force: true });
   });
+
+  test('a broken drehr.modelPath: the sidecar says why, searches answer with it, fixing the setting recovers', async () => {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'drehr-broken-setting-'));
+    await fs.writeFile(path.join(dir, 'config.json'), '{}');
+    const cfg = () => vscode.workspace.getConfiguration('drehr');
+    try {
+      await cfg().update('modelPath', dir, vscode.ConfigurationTarget.Workspace);
+      const s = await api.waitFor((x) => x.sidecar.kind === 'error', 60000);
+      assert.match(s.statusBarText, /error/);
+      assert.ok(s.sidecar.kind === 'error' && /model folder is not usable/.test(s.sidecar.message), JSON.stringify(s.sidecar));
+      await assert.rejects(api.search('pain'), /could not load its model/);
+    } finally {
+      await cfg().update('modelPath', undefined, vscode.ConfigurationTarget.Workspace);
+      await fs.rm(dir, { recursive: true, force: true });
+    }
+    await api.waitFor((x) => x.sidecar.kind === 'running', 60000);
+    const r = await api.search('moving boxes up and down the basement stairs', { mode: 'bm25' });
+    assert.equal(r.hits[0]?.noteId, 'virtassist-d2n002');
+  });
 });
