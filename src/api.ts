@@ -26,7 +26,7 @@ export interface DrehrApi {
   snapshot(): Snapshot;
   /** Resolves with the first snapshot (now or after a change) that satisfies `pred`; rejects after `timeoutMs`. */
   waitFor(pred: (s: Snapshot) => boolean, timeoutMs?: number): Promise<Snapshot>;
-  index(o?: { rebuild?: boolean; paths?: string[] }): Promise<IndexResult>;
+  index(o?: { rebuild?: boolean; paths?: string[]; token?: vscode.CancellationToken }): Promise<IndexResult>;
   search(query: string, o?: { mode?: SearchMode; patientId?: string; k?: number }): Promise<SearchResult>;
   openHit(hit: SearchHit): Promise<vscode.TextEditor>;
   selectModel(dir: string): Promise<SelectModelResult | undefined>;

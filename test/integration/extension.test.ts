@@ -194,6 +194,24 @@ suite('DR.EHR extension', function () {
     assert.equal(api.snapshot().status?.state, 'ready');
   });
 
+  test('a cancelled index run stops, and the next run finishes the job without duplicates', async () => {
+    const full = (await api.index()).status; // up to date (nothing to do after the earlier tests)
+    const cts = new vscode.CancellationTokenSource();
+    const begun = api.waitFor((x) => x.indexing, 30000).then(() => cts.cancel());
+    const outcome = await api.index({ rebuild: true, token: cts.token }).then(
+      (r) => (r.cancelled ? 'cancelled' : 'finished'),
+      (e: unknown) => ((e as { name?: string; code?: number }).name === 'CancelledError' || (e as { code?: number }).code === -32800 ? 'cancelled' : `error ${String(e)}`),
+    );
+    await begun;
+    console.log(`      (the rebuild ${outcome === 'cancelled' ? 'was cancelled' : 'finished before the cancellation arrived'})`);
+    assert.ok(['cancelled', 'finished'].includes(outcome), outcome);
+    assert.equal(api.snapshot().indexing, false);
+    const again = await api.index();
+    assert.equal(again.cancelled, false);
+    assert.equal(again.status.chunks, full.chunks, 'no duplicate or missing rows');
+    assert.equal(again.status.notes, full.notes);
+  });
+
   test('Select Model with a broken folder names the missing file and keeps the setting', async () => {
     const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'drehr-broken-model-'));
     await fs.writeFile(path.join(dir, 'config.json'), '{}');
