@@ -36,7 +36,7 @@ const suites = [
   { name: 'unit', cmd: 'npx mocha --config test/.mocharc.unit.json', count: mochaCount, when: 'out/test/unit' },
   { name: 'webview', cmd: 'npx mocha --config test/.mocharc.webview.json', count: mochaCount, when: 'out/test/webview' },
   { name: 'sidecar', cmd: 'npx mocha --config test/.mocharc.sidecar.json', count: mochaCount, when: 'out/test/sidecar' },
-  { name: 'pytest', cmd: 'cd python && OMP_NUM_THREADS=2 /usr/bin/python3 -m pytest -q -p no:cacheprovider tests', count: pytestCount, when: 'python/tests' },
+  { name: 'pytest', cmd: 'cd python && OMP_NUM_THREADS=2 /usr/bin/python3 -m pytest -q --color=no -p no:cacheprovider tests', count: pytestCount, when: 'python/tests' },
   { name: 'integration', cmd: 'node scripts/vscode-ci/run-integration.mjs', count: mochaCount, when: 'out/test/integration/index.js' },
   // Last, since packaging rebuilds dist/ minified: the VSIX installed into a fresh code-server, driven through the
   // command palette in Chromium (index, search, open a passage).
