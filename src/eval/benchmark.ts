@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { BenchIssue, MatchType, QueryType } from '../shared/webview-eval';
 import { MATCH_TYPES, QUERY_TYPES } from '../shared/webview-eval';
-import { writeFileAtomic } from './atomic';
+import { writeFileAtomicSync as writeFileAtomic } from '../shared/atomicWrite';
 
 export const CHUNKER_ID = 'drehr-chunker-1';
 

@@ -4,7 +4,7 @@
  */
 import * as path from 'node:path';
 import type { EvalReport, MultiScores, RankerResult, ScoreRow, SingleScores } from '../shared/webview-eval';
-import { writeFileAtomic } from './atomic';
+import { writeFileAtomicSync as writeFileAtomic } from '../shared/atomicWrite';
 
 type Metric<S> = { key: keyof S & string; label: string };
 export const SINGLE_METRICS: Metric<SingleScores>[] = [

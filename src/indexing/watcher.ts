@@ -11,7 +11,7 @@ import type { Ctx } from '../ctx';
 import { indexLocation, isUri, runsFolder } from '../config';
 import { runIndex } from '../commands/indexing';
 import { ChangeQueue } from './changeQueue';
-import { GlobSet, isExcludedFolder, isNotePath } from './glob';
+import { GlobSet, isExcludedFolder, isNotePath } from '../shared/glob';
 
 export const WATCH_DELAY_MS = 500;
 export const WATCH_MAX_WAIT_MS = 3000;

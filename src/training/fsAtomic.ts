@@ -1,28 +1,12 @@
 /** Crash-safe small-file writes for run folders: write a temp file next to the target, fsync, rename. */
 import { promises as fs } from 'node:fs';
-import * as path from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { tempPathFor } from '../shared/atomicWrite';
 
-export async function writeFileAtomic(file: string, data: string): Promise<void> {
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-  const fh = await fs.open(tmp, 'w');
-  try {
-    await fh.writeFile(data, 'utf8');
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-  try {
-    await fs.rename(tmp, file);
-  } catch (e) {
-    await fs.rm(tmp, { force: true });
-    throw e;
-  }
-}
+export { writeFileAtomic } from '../shared/atomicWrite';
 
 /** Creates `file` with `data` only if it does not exist yet (atomic: a half-written file is never visible). */
 export async function createFileAtomic(file: string, data: string): Promise<void> {
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  const tmp = tempPathFor(file);
   const fh = await fs.open(tmp, 'w');
   try {
     await fh.writeFile(data, 'utf8');

@@ -6,6 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { ChunkingOptions, ColumnMapping, Problem } from '../../shared/protocol';
+import { writeFileAtomicSync } from '../../shared/atomicWrite';
 
 export const MANIFEST_FILE = 'manifest.json';
 export const MANIFEST_FORMAT = 1;
@@ -70,20 +71,9 @@ export function readManifest(indexDir: string): ReadResult {
 }
 
 export function writeManifest(indexDir: string, m: Manifest): void {
-  writeFileAtomic(path.join(indexDir, MANIFEST_FILE), JSON.stringify(m));
+  writeFileAtomicSync(path.join(indexDir, MANIFEST_FILE), JSON.stringify(m));
 }
 
-export function writeFileAtomic(file: string, data: string): void {
-  const tmp = `${file}.${process.pid}.tmp`;
-  const fd = fs.openSync(tmp, 'w');
-  try {
-    fs.writeSync(fd, data);
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
-  fs.renameSync(tmp, file);
-}
 
 /** Patients and their note counts over the whole manifest. */
 export function patientCounts(m: Manifest): Map<string, number> {

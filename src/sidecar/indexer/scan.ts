@@ -2,7 +2,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { noteFormat } from '../notes/parse';
-import { GlobSet } from './glob';
+import { GlobSet } from '../../shared/glob';
 import type { ScannedFile } from './manifest';
 
 export interface ScanOptions {

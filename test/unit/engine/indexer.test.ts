@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { globToRegExp, GlobSet } from '../../../src/sidecar/indexer/glob';
+import { globToRegExp, GlobSet } from '../../../src/shared/glob';
 import { emptyManifest, fingerprintChange, planRun, readManifest, writeManifest, manifestTotals, type Manifest } from '../../../src/sidecar/indexer/manifest';
 import { scopeOf } from '../../../src/sidecar/indexer/indexer';
 import { acquireWriteLock, LOCK_FILE } from '../../../src/sidecar/indexer/lock';

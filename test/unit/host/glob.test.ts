@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { DEFAULT_EXCLUDE, DEFAULT_INCLUDE } from '../../../src/config';
-import { GlobSet, globToRegExp, isExcludedFolder, isNotePath } from '../../../src/indexing/glob';
+import { GlobSet, globToRegExp, isExcludedFolder, isNotePath } from '../../../src/shared/glob';
 
 describe('watcher globs', () => {
   const inc = new GlobSet(DEFAULT_INCLUDE);

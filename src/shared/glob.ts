@@ -1,7 +1,7 @@
 /**
- * A small glob matcher for the watcher's filter (the sidecar applies the same include/exclude settings to its
- * own scans): `**` any folders, `*` and `?` within a name, `{a,b}` alternatives, `[…]` classes. Paths are
- * workspace-relative with `/`. Pure.
+ * The one glob matcher for the note include/exclude settings, used by the sidecar's scans and the extension's file
+ * watcher alike (so both agree on what a note is): `**` any folders, `*` and `?` within a name, `{a,b}`
+ * alternatives, `[…]` classes. Paths are workspace-relative with `/` (a `\` is read as `/`). Pure.
  */
 export function globToRegExp(glob: string): RegExp {
   let re = '';
@@ -58,6 +58,10 @@ export class GlobSet {
   matches(relPath: string): boolean {
     const p = relPath.replace(/\\/g, '/').replace(/^\.\//, '');
     return this.res.some((r) => r.test(p));
+  }
+  /** True when every path under this folder is matched (e.g. `**\/node_modules/**` for node_modules). */
+  coversFolder(relFolder: string): boolean {
+    return this.matches(`${relFolder.replace(/\/+$/, '')}/\u0000`);
   }
 }
 
