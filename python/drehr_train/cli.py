@@ -73,12 +73,17 @@ def _load_chunks(data: dict, warn) -> list:
             raise ConfigError(f"data.notes: {root} is not a folder")
         inc, exc = data.get("include") or [], data.get("exclude") or []
         for n in read_notes(root, warn=warn):
-            if inc and not any(fnmatch.fnmatch(n.source, g) for g in inc):
+            if inc and not any(_glob(n.source, g) for g in inc):
                 continue
-            if exc and any(fnmatch.fnmatch(n.source, g) for g in exc):
+            if exc and any(_glob(n.source, g) for g in exc):
                 continue
             out.extend(chunk_note(n, size, overlap, minw))
     return out
+
+
+def _glob(path: str, pattern: str) -> bool:
+    """Workspace-relative glob as the editor writes them: `**/` also matches no folder at all."""
+    return fnmatch.fnmatch(path, pattern) or (pattern.startswith("**/") and fnmatch.fnmatch(path, pattern[3:]))
 
 
 def _config(a) -> dict:
