@@ -2,7 +2,8 @@
 """Writes a small UNTRAINED but valid model folder (docs/CONTRACTS.md) for tests and for the demo before training.
 
 Run from the repository root with Debian's Python (torch): `/usr/bin/python3 scripts/make_fixture_model.py
-[--out models/demo] [--hidden 128 --layers 2 --heads 2 --ff 512 --vocab-size 8000]`. Deterministic: the vocabulary
+[--out test/fixtures/untrained-model] [--hidden 32 --layers 1 --heads 2 --ff 64 --vocab-size 8000]`. (models/demo
+holds the trained demo model: scripts/train_demo_model.sh.) Deterministic: the vocabulary
 is built from the demo notes (demo/notes: .md files and the CSV's text column) and the weights come from seed 0.
 """
 import argparse
@@ -23,13 +24,13 @@ from drehr_train.vocab import build_vocab, count_words  # noqa: E402
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--out", default=os.path.join(ROOT, "models", "demo"))
+    ap.add_argument("--out", default=os.path.join(ROOT, "test", "fixtures", "untrained-model"))
     ap.add_argument("--notes", default=os.path.join(ROOT, "demo", "notes"))
     ap.add_argument("--vocab-size", type=int, default=8000)
-    ap.add_argument("--hidden", type=int, default=128)
-    ap.add_argument("--layers", type=int, default=2)
+    ap.add_argument("--hidden", type=int, default=32)
+    ap.add_argument("--layers", type=int, default=1)
     ap.add_argument("--heads", type=int, default=2)
-    ap.add_argument("--ff", type=int, default=512)
+    ap.add_argument("--ff", type=int, default=64)
     ap.add_argument("--no-weights", action="store_true", help="leave out model.safetensors")
     a = ap.parse_args()
     torch.set_num_threads(1)
