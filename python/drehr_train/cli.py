@@ -5,8 +5,8 @@ Exit codes (docs/CONTRACTS.md): 0 done, 1 error, 2 bad config, 3 missing package
 from __future__ import annotations
 
 import argparse
-import fnmatch
 import json
+import re
 import os
 import sys
 import traceback
@@ -81,9 +81,51 @@ def _load_chunks(data: dict, warn) -> list:
     return out
 
 
+def _glob_re(pattern: str) -> "re.Pattern[str]":
+    """The include/exclude glob of the editor and the sidecar (src/shared/glob.ts), so all three pick the same
+    notes: `**` any folders (`**/` also none), `*` and `?` within a name, `{a,b}` alternatives, `[...]` classes."""
+    g = pattern.replace("\\", "/")
+    if g.startswith("./"):
+        g = g[2:]
+    out, i, depth = "", 0, 0
+    while i < len(g):
+        c = g[i]
+        if c == "*":
+            if g[i + 1:i + 2] == "*":
+                at_start = i == 0 or g[i - 1] == "/"
+                i += 2
+                if g[i:i + 1] == "/" and at_start:
+                    out += "(?:[^/]*/)*"
+                    i += 1
+                else:
+                    out += ".*"
+                continue
+            out += "[^/]*"
+        elif c == "?":
+            out += "[^/]"
+        elif c == "{":
+            out += "(?:"
+            depth += 1
+        elif c == "}" and depth:
+            out += ")"
+            depth -= 1
+        elif c == "," and depth:
+            out += "|"
+        elif c == "[" and g.find("]", i + 2) > i:
+            close = g.find("]", i + 2)
+            body = g[i + 1:close]
+            out += "[" + ("^" + body[1:] if body.startswith("!") else body).replace("\\", "\\\\") + "]"
+            i = close + 1
+            continue
+        else:
+            out += re.escape(c)
+        i += 1
+    return re.compile("^" + out + "$")
+
+
 def _glob(path: str, pattern: str) -> bool:
-    """Workspace-relative glob as the editor writes them: `**/` also matches no folder at all."""
-    return fnmatch.fnmatch(path, pattern) or (pattern.startswith("**/") and fnmatch.fnmatch(path, pattern[3:]))
+    """Workspace-relative glob as the editor writes them (see _glob_re)."""
+    return bool(_glob_re(pattern).match(path.replace("\\", "/")))
 
 
 def _config(a) -> dict:
@@ -243,7 +285,7 @@ def cmd_train(a) -> int:
         events.emit("done", model_dir=out_dir, metrics=result["metrics"])
         return EXIT_OK
     except Interrupted as e:
-        events.emit("error", message=f"interrupted at step {e.args[0]}",
+        events.emit("error", message=f"interrupted at step {e.args[0]}", interrupted=True,
                     hint="run the same command again: it resumes from the last complete checkpoint")
         return EXIT_INTERRUPTED
     except ConfigError as e:

@@ -34,8 +34,9 @@ class Events:
         if event == "start" and "time" not in obj:
             obj["time"] = time.time()
         line = json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
-        self.stream.write(line + "\n")
-        self.stream.flush()
+        # The run folder's events.jsonl first: it is the record the editor reads back. Then stdout, which may be
+        # gone (the task's terminal closed after Terminate Task): a failed write there must not stop the run
+        # from checkpointing and recording its end.
         if self.path:
             try:
                 os.makedirs(os.path.dirname(self.path), exist_ok=True)
@@ -47,3 +48,9 @@ class Events:
                 if not getattr(self, "_warned", False):
                     self._warned = True
                     print(f"cannot append to {self.path}: {e.strerror}", file=sys.stderr)
+        if not getattr(self, "_stdout_gone", False):
+            try:
+                self.stream.write(line + "\n")
+                self.stream.flush()
+            except (OSError, ValueError):
+                self._stdout_gone = True

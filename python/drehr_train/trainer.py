@@ -1,7 +1,7 @@
 """The contrastive training loop shared by Stage I and Stage II: chunks against their positive entity strings with
 the Multi-Similarity loss, in-batch negatives, optional false-negative masking, AdamW with linear warmup/decay,
 gradient accumulation, bf16 autocast on CUDA, DDP under torchrun, crash-safe checkpoints, resume, and progress
-events. SIGTERM/SIGINT end the current step, write a checkpoint and raise Interrupted (exit 130)."""
+events. SIGTERM/SIGINT/SIGHUP end the current step, write a checkpoint and raise Interrupted (exit 130)."""
 from __future__ import annotations
 
 import math
@@ -212,7 +212,8 @@ def train(model: BertEncoder, tok: Tokenizer, records: list[dict], params: Train
     def on_signal(signum, frame):  # noqa: ARG001
         stop["flag"] = True
 
-    old = {s: signal.signal(s, on_signal) for s in (signal.SIGTERM, signal.SIGINT)}
+    # SIGHUP too: VS Code's Terminate Task ends a task's process with it.
+    old = {s: signal.signal(s, on_signal) for s in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)}
     events.emit("start", stage=stage, total_steps=total, device=device, world_size=world, chunks=len(data),
                 start_step=step)
     amp = torch.autocast("cuda", dtype=torch.bfloat16) if device == "cuda" else None

@@ -116,6 +116,28 @@ def test_sigterm_checkpoints_and_exits_130(shared_tmp, fixture_model):
     assert ckpt.latest(os.path.join(out, "checkpoints")) is not None
 
 
+def test_sighup_with_its_terminal_gone_still_checkpoints_and_records_the_end(shared_tmp, fixture_model):
+    """VS Code's Terminate Task sends SIGHUP and closes the task's terminal: the trainer's stdout goes away. It must
+    still write a checkpoint, exit 130 and leave an `interrupted` error event in events.jsonl."""
+    notes, g = notes_dir(shared_tmp), graph_file(shared_tmp)
+    out = str(shared_tmp / "run-hup")
+    env = dict(os.environ, PYTHONPATH=PY_ROOT)
+    p = subprocess.Popen([PY, "-m", "drehr_train", "stage1", "--base", fixture_model, "--notes", notes, "--graph", g,
+                          "--out", out, "--max-steps", "400", "--checkpoint-every", "1000", *SMALL],
+                         cwd=PY_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    for line in p.stdout:
+        if '"step"' in line:
+            p.stdout.close()  # the terminal is gone: later writes to stdout fail with a broken pipe
+            p.send_signal(signal.SIGHUP)
+            break
+    assert p.wait(timeout=120) == 130
+    with open(os.path.join(out, "events.jsonl"), encoding="utf-8") as f:
+        ev = [json.loads(x) for x in f if x.strip()]
+    assert ev[-1]["event"] == "error" and ev[-1].get("interrupted") is True
+    assert any(e["event"] == "checkpoint" for e in ev)
+    assert ckpt.latest(os.path.join(out, "checkpoints")) is not None
+
+
 def test_bad_inputs(shared_tmp, fixture_model, tmp_path):
     notes = notes_dir(shared_tmp)
     no_weights = tmp_path / "noweights"
