@@ -176,7 +176,14 @@ function validateTrain(t: Obj): string[] {
     const v = t[key];
     if (v !== undefined && (!Number.isInteger(v) || (v as number) < 0)) errs.push(`train.${key}: a whole number, 0 or more`);
   }
-  const known = new Set(['epochs', 'max_steps', 'checkpoint_every', 'eval_every', 'batch_size', 'lr', 'warmup', 'num_pos', 'max_length', 'grad_accum', 'seed', 'mask_false_negatives']);
+  // The trainer's own optional keys (python/drehr_train/cli.py): a time limit, optimizer and loss constants, pooling.
+  for (const key of ['max_minutes', 'weight_decay', 'keep_checkpoints', 'log_every', 'threshold', 'eps', 'scale_pos', 'scale_neg'] as const) {
+    const v = t[key];
+    if (v !== undefined && (typeof v !== 'number' || !Number.isFinite(v) || v < 0)) errs.push(`train.${key}: a number, 0 or more`);
+  }
+  if (t.pooling !== undefined && t.pooling !== 'cls' && t.pooling !== 'mean') errs.push('train.pooling: "cls" or "mean"');
+  const known = new Set(['epochs', 'max_steps', 'checkpoint_every', 'eval_every', 'batch_size', 'lr', 'warmup', 'num_pos', 'max_length', 'grad_accum', 'seed', 'mask_false_negatives',
+    'max_minutes', 'weight_decay', 'keep_checkpoints', 'log_every', 'threshold', 'eps', 'scale_pos', 'scale_neg', 'pooling']);
   const unknown = Object.keys(t).filter((k) => !known.has(k));
   if (unknown.length) errs.push(`train: unknown settings ${unknown.join(', ')} (the trainer refuses them)`);
   if (typeof t.lr !== 'number' || !(t.lr > 0) || t.lr > 1) errs.push('train.lr: a number above 0 and at most 1');

@@ -72,6 +72,15 @@ describe('training run config', () => {
     assert.deepEqual(validateRunConfig({ ...c, nproc: 2, device: 'cpu' }), [], 'CPU processes on gloo');
   });
 
+  it("accepts the trainer's optional keys and checks their values", () => {
+    const c = stage1();
+    const ok = { ...c, train: { ...c.train, max_minutes: 40, weight_decay: 0.01, keep_checkpoints: 2, log_every: 10, threshold: 0.5, eps: 0.1, scale_pos: 2, scale_neg: 50, pooling: 'mean' } };
+    assert.deepEqual(validateRunConfig(ok), []);
+    const bad = { ...c, train: { ...c.train, max_minutes: -1, pooling: 'max' } };
+    const errs = validateRunConfig(bad).join('\n');
+    assert.ok(errs.includes('train.max_minutes') && errs.includes('train.pooling'), errs);
+  });
+
   it('accepts Windows absolute paths', () => {
     const c = { ...stage1(), base_model: 'C:\\models\\demo', output_dir: 'D:/runs/x', data: { ...stage1().data, notes: 'C:\\ws' } };
     assert.deepEqual(validateRunConfig(c), []);
