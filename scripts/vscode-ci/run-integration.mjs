@@ -49,7 +49,8 @@ const scratch = mkdtempSync(join(ci, 'runs', 'run-'));
 const home = join(scratch, 'home');
 const ws = join(scratch, 'workspace');
 mkdirSync(home, { recursive: true });
-cpSync(join(repo, opts.workspace), ws, { recursive: true });
+// Never an index a demo run left in the folder: each run starts from the notes alone.
+cpSync(join(repo, opts.workspace), ws, { recursive: true, filter: (src) => !src.split('/').includes('.drehr') });
 const userData = join(scratch, 'user-data');
 mkdirSync(join(userData, 'User'), { recursive: true });
 // Quiet, deterministic workbench: no welcome page, no extension recommendations, no telemetry.

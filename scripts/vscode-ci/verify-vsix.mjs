@@ -2,7 +2,8 @@
 // End-to-end check of the packaged extension, as a user would meet it: install the VSIX into a fresh code-server,
 // open a copy of the demo notes, run "DR.EHR: Index Workspace" from the command palette, wait until the status bar
 // says the index is ready, then "DR.EHR: Search Notes", type a query and wait for ranked passages; accept the first
-// one and check an editor opens on a note. Screenshots go to the scratch folder.
+// one and check an editor opens on a note; then search from the search panel (a webview). Screenshots go to the
+// scratch folder.
 //
 // Usage: node scripts/vscode-ci/verify-vsix.mjs [--vsix dist-vsix/drehr-vscode.vsix] [--workspace demo/notes] [--keep]
 // Exit code 0 when every step passed; prints "N passed, N failed".
@@ -38,7 +39,8 @@ const userData = join(scratch, 'user-data');
 const extDir = join(scratch, 'ext');
 mkdirSync(join(userData, 'User'), { recursive: true });
 mkdirSync(home, { recursive: true });
-cpSync(resolve(repo, opts.workspace), ws, { recursive: true });
+// Never an index a demo run left in the folder: each check starts from the notes alone.
+cpSync(resolve(repo, opts.workspace), ws, { recursive: true, filter: (src) => !src.split('/').includes('.drehr') });
 writeFileSync(join(userData, 'User', 'settings.json'), JSON.stringify({
   'workbench.startupEditor': 'none', 'telemetry.telemetryLevel': 'off', 'extensions.ignoreRecommendations': true,
   'security.workspace.trust.enabled': false, 'extensions.autoCheckUpdates': false, 'extensions.autoUpdate': false,
@@ -137,6 +139,22 @@ try {
     if (!/\.(md|txt|csv|jsonl)|note/i.test(tab)) throw new Error(`unexpected editor tab: ${tab}`);
     await shot('opened');
   });
+  await step('the search panel (a webview in the workbench) searches and lists passages with highlights', async () => {
+    await runCommand('DR.EHR: Open Search Panel');
+    // The view's webview: an iframe of the workbench holding the page's own iframe (#active-frame).
+    const frame = page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
+    const input = frame.locator('#query input, #query').first();
+    await input.waitFor({ timeout: 30_000 });
+    await input.click();
+    await page.keyboard.type('hypertension');
+    await page.keyboard.press('Enter');
+    await frame.locator('#results li').first().waitFor({ timeout: 60_000 });
+    const n = await frame.locator('#results li').count();
+    const marks = await frame.locator('#results mark').count();
+    if (n < 3 || marks < 1) throw new Error(`expected passages with highlights, got ${n} results and ${marks} marks`);
+    console.log(`  panel: ${n} passages, ${marks} highlighted words; ${await frame.locator('#message').innerText()}`);
+    await shot('panel');
+  });
 } catch {
   /* recorded by step() */
 } finally {
@@ -147,4 +165,4 @@ const failed = results.filter(([, ok]) => !ok).length;
 console.log(`screenshots: ${scratch}`);
 console.log(`${results.length - failed} passed, ${failed} failed`);
 if (!opts.keep && failed === 0) rmSync(join(scratch, 'chrome'), { recursive: true, force: true });
-process.exit(failed || results.length < 4 ? 1 : 0);
+process.exit(failed || results.length < 5 ? 1 : 0);
