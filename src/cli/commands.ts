@@ -45,7 +45,7 @@ function printIndexResult(r: IndexResult): void {
 }
 
 export async function searchCommand(argv: string[]): Promise<number> {
-  const args = parseArgs(argv, [...COMMON, 'patient', 'note', 'k', 'mode'], ['json']);
+  const args = parseArgs(argv, [...COMMON, 'patient', 'note', 'k', 'mode'], ['json', 'no-expand']);
   const [folder, ...words] = args.positionals;
   const query = words.join(' ');
   if (!query.trim()) throw new UsageError('a query is needed: drehr search <folder> <query>');
@@ -55,7 +55,10 @@ export async function searchCommand(argv: string[]): Promise<number> {
   const config = engineConfigFrom(folder, args);
   const engine = await Engine.open(config, stderrLogger);
   try {
-    const result = await engine.search({ query, k, mode, patientId: stringFlag(args, 'patient'), noteId: stringFlag(args, 'note') });
+    const result = await engine.search({
+      query, k, mode, patientId: stringFlag(args, 'patient'), noteId: stringFlag(args, 'note'),
+      ...(args.flags.has('no-expand') ? { expand: false } : {}),
+    });
     if (args.flags.has('json')) process.stdout.write(JSON.stringify(result) + '\n');
     else printHits(result);
     return result.hits.length ? EXIT.ok : EXIT.noResults;
@@ -65,6 +68,7 @@ export async function searchCommand(argv: string[]): Promise<number> {
 }
 
 function printHits(r: SearchResult): void {
+  if (r.expansions.length) process.stdout.write(`also searched: ${r.expansions.join(', ')}\n`);
   if (r.hits.length === 0) process.stdout.write('No results.\n');
   r.hits.forEach((h, i) => {
     const where = `${h.sourcePath}${h.row !== undefined ? ` row ${h.row}` : ''} [${h.charStart}-${h.charEnd}]`;

@@ -29,6 +29,25 @@ export function normTokens(text: string): string[] {
   return [...text.toLowerCase().matchAll(TOKEN)].map((m) => m[0]);
 }
 
+/**
+ * A name as a search term: source vocabularies carry qualifiers that no note spells, e.g. DOID's
+ * "High blood pressure (& [essential hypertension])" or "Asthma (disorder)"; the bracketed parts go, and a name
+ * left empty is dropped.
+ */
+export function cleanName(name: string): string {
+  let s = name;
+  for (let prev = ''; prev !== s; ) {
+    prev = s;
+    s = s.replace(/\([^()]*\)|\[[^[\]]*\]/g, ' ');
+  }
+  return s.replace(/[&]/g, ' ').replace(/\s+/g, ' ').trim();
+}
+
+/** A short form as a search term: letters and digits, with inner '/', '.' or '-' only ("bp+" or "?MI" are not). */
+export function isSearchableShortForm(sf: string): boolean {
+  return /^[\p{L}\p{N}](?:[\p{L}\p{N}/.-]*[\p{L}\p{N}])?$/u.test(sf.trim());
+}
+
 export function buildLexicon(raw: unknown): Lexicon {
   const list = (raw as { concepts?: unknown })?.concepts;
   if (!Array.isArray(list)) throw new Error('no "concepts" array');
@@ -46,10 +65,16 @@ export function buildLexicon(raw: unknown): Lexicon {
   };
   for (const c of list as Array<Record<string, unknown>>) {
     if (typeof c?.id !== 'string' || !Array.isArray(c.names)) continue;
-    const names = c.names.filter((n): n is string => typeof n === 'string' && n.trim() !== '');
+    const byKey = new Map<string, string>(); // one spelling per normalized name, the first one given
+    for (const n of c.names) {
+      const name = typeof n === 'string' ? cleanName(n) : '';
+      const key = normTokens(name).join(' ');
+      if (key !== '' && !byKey.has(key)) byKey.set(key, name);
+    }
+    const names = [...byKey.values()];
     const abbreviations = (Array.isArray(c.abbreviations) ? c.abbreviations : [])
       .map((a: { sf?: unknown; share?: unknown }) => ({ sf: typeof a?.sf === 'string' ? a.sf : '', share: typeof a?.share === 'number' ? a.share : 0 }))
-      .filter((a) => a.sf !== '');
+      .filter((a) => a.sf !== '' && isSearchableShortForm(a.sf));
     if (names.length === 0) continue;
     const ci = concepts.length;
     concepts.push({ id: c.id, names, abbreviations });

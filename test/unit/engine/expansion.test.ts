@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { addedForms, findConcepts, fuseConcept } from '../../../src/sidecar/expansion/expand';
-import { buildLexicon } from '../../../src/sidecar/expansion/lexicon';
+import { buildLexicon, cleanName, isSearchableShortForm } from '../../../src/sidecar/expansion/lexicon';
 
 const lex = buildLexicon({
   concepts: [
@@ -14,6 +14,18 @@ const lex = buildLexicon({
 });
 
 describe('query expansion', () => {
+  it('cleans source qualifiers out of names and drops short forms that are not words', () => {
+    assert.equal(cleanName('High blood pressure (& [essential hypertension])'), 'High blood pressure');
+    assert.equal(cleanName('Asthma (disorder)'), 'Asthma');
+    assert.equal(cleanName('[X]Depressive episode'), 'Depressive episode');
+    assert.equal(cleanName('(finding)'), '');
+    for (const ok of ['htn', 'MI', 'b/l', 'q.i.d', 't-cell', 'k2']) assert.ok(isSearchableShortForm(ok), ok);
+    for (const bad of ['bp+', '?MI', '+', '', 'a b']) assert.ok(!isSearchableShortForm(bad), bad);
+    const l = buildLexicon({ concepts: [{ id: 'H', names: ['hypertension', 'High blood pressure (& [essential hypertension])', 'Hypertension (disorder)'], abbreviations: [{ sf: 'bp+', share: 1 }, { sf: 'htn', share: 1 }] }] });
+    assert.deepEqual(l.concepts[0].names, ['hypertension', 'High blood pressure']);
+    assert.deepEqual(l.concepts[0].abbreviations.map((a) => a.sf), ['htn']);
+    assert.ok(l.terms.has('high blood pressure') && !l.terms.has('bp'));
+  });
   it('skips malformed concepts', () => {
     assert.equal(lex.concepts.length, 5);
     assert.throws(() => buildLexicon({}), /concepts/);
