@@ -30,17 +30,21 @@ export function normTokens(text: string): string[] {
 }
 
 /**
- * A name as a search term: source vocabularies carry qualifiers that no note spells, e.g. DOID's
- * "High blood pressure (& [essential hypertension])" or "Asthma (disorder)"; the bracketed parts go, and a name
- * left empty is dropped.
+ * A name as a search term: source vocabularies carry qualifiers that no note spells: DOID's "(& [...])" cross
+ * references ("High blood pressure (& [essential hypertension])"), SNOMED semantic tags ("Asthma (disorder)") and
+ * Read-code prefixes ("[X]Depressive episode"). Those go; other parentheses are kept as words, since they can carry
+ * meaning ("Diabetes mellitus (type 2)"). A name left empty is dropped.
  */
+const SEMANTIC_TAG =
+  /\((?:disorder|finding|procedure|morphologic abnormality|situation|body structure|qualifier value|observable entity|regime\/therapy|substance|product|event|navigational concept)\)/gi;
+
 export function cleanName(name: string): string {
-  let s = name;
-  for (let prev = ''; prev !== s; ) {
-    prev = s;
-    s = s.replace(/\([^()]*\)|\[[^[\]]*\]/g, ' ');
-  }
-  return s.replace(/[&]/g, ' ').replace(/\s+/g, ' ').trim();
+  return name
+    .replace(/\(&[^()]*(?:\([^()]*\)[^()]*)*\)/g, ' ')
+    .replace(SEMANTIC_TAG, ' ')
+    .replace(/^\s*\[[A-Z]{1,2}\]/, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
 }
 
 /** A short form as a search term: letters and digits, with inner '/', '.' or '-' only ("bp+" or "?MI" are not). */

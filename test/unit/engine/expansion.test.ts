@@ -19,6 +19,7 @@ describe('query expansion', () => {
     assert.equal(cleanName('Asthma (disorder)'), 'Asthma');
     assert.equal(cleanName('[X]Depressive episode'), 'Depressive episode');
     assert.equal(cleanName('(finding)'), '');
+    assert.equal(cleanName('Diabetes mellitus (type 2)'), 'Diabetes mellitus (type 2)', 'meaningful parentheses stay');
     for (const ok of ['htn', 'MI', 'b/l', 'q.i.d', 't-cell', 'k2']) assert.ok(isSearchableShortForm(ok), ok);
     for (const bad of ['bp+', '?MI', '+', '', 'a b']) assert.ok(!isSearchableShortForm(bad), bad);
     const l = buildLexicon({ concepts: [{ id: 'H', names: ['hypertension', 'High blood pressure (& [essential hypertension])', 'Hypertension (disorder)'], abbreviations: [{ sf: 'bp+', share: 1 }, { sf: 'htn', share: 1 }] }] });
