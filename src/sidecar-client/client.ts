@@ -25,6 +25,7 @@ import { Backoff, DEFAULT_BACKOFF, type BackoffOptions } from './backoff';
 import { Emitter, type Disposable } from './emitter';
 import { CancelledError, SidecarDownError, explainError } from './errors';
 import { killTree, spawnSidecar } from './process';
+import { withTimeout } from '../shared/withTimeout';
 
 export type SidecarState =
   | { kind: 'stopped' }
@@ -229,12 +230,12 @@ export class SidecarClient implements Disposable {
       return;
     }
     proc.deliberate = true;
-    await withTimeout(proc.conn.sendRequest(Shutdown), 2000).catch(() => undefined);
-    if (await withTimeout(proc.exited, 2000).then(() => true, () => false)) return;
+    await withTimeout(proc.conn.sendRequest(Shutdown), 2000, "the sidecar's shutdown").catch(() => undefined);
+    if (await withTimeout(proc.exited, 2000, "the sidecar's exit").then(() => true, () => false)) return;
     killTree(proc.child.pid, 'SIGTERM');
-    if (await withTimeout(proc.exited, 3000).then(() => true, () => false)) return;
+    if (await withTimeout(proc.exited, 3000, "the sidecar's exit").then(() => true, () => false)) return;
     killTree(proc.child.pid, 'SIGKILL');
-    await withTimeout(proc.exited, 3000).catch(() => undefined);
+    await withTimeout(proc.exited, 3000, "the sidecar's exit").catch(() => undefined);
   }
 
   /** A deliberate restart: stop, forget past crashes, start. */
@@ -325,18 +326,3 @@ export class SidecarClient implements Disposable {
   }
 }
 
-function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
-    p.then(
-      (v) => {
-        clearTimeout(t);
-        resolve(v);
-      },
-      (e: unknown) => {
-        clearTimeout(t);
-        reject(e instanceof Error ? e : new Error(String(e)));
-      },
-    );
-  });
-}

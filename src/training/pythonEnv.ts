@@ -9,24 +9,9 @@ import { PythonExtension } from '@vscode/python-extension';
 import { resolvePath } from '../config';
 import { resolveInterpreter, type CheckResult, type InterpreterCandidates, type ResolvedInterpreter } from './interpreter';
 import { checkTrainer } from './pythonCheck';
+import { withTimeout } from '../shared/withTimeout';
 
 const PYTHON_API_TIMEOUT_MS = 10_000;
-
-function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`${what} did not answer within ${ms / 1000} s`)), ms);
-    p.then(
-      (v) => {
-        clearTimeout(t);
-        resolve(v);
-      },
-      (e: unknown) => {
-        clearTimeout(t);
-        reject(e instanceof Error ? e : new Error(String(e)));
-      },
-    );
-  });
-}
 
 async function pythonExtensionInterpreter(folder: vscode.Uri | undefined): Promise<InterpreterCandidates['pythonExtension']> {
   if (!vscode.extensions.getExtension('ms-python.python')) return { unavailable: 'the Python extension (ms-python.python) is not installed' };
