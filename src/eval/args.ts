@@ -1,7 +1,7 @@
 /** `drehr eval` arguments: parsing and usage text. Pure. */
 import type { ChunkingOptions, Device } from '../shared/protocol';
 import type { RankerName } from '../shared/webview-eval';
-import { RANKER_NAMES } from '../shared/webview-eval';
+import { ALL_RANKERS, RANKER_NAMES } from '../shared/webview-eval';
 
 export const USAGE = `Usage: drehr eval --bench DIR [--model DIR] [--ranker bm25,dense,hybrid] [--out DIR] [--json]
                   [--chunking WORDS,OVERLAP,MIN] [--depth N] [--cache DIR] [--device auto|cpu|cuda]
@@ -13,7 +13,8 @@ eval-<benchmark>/), default .drehr/eval/<benchmark>/ under the current folder.
 
   --bench DIR      benchmark folder (required)
   --model DIR      model folder for dense and hybrid (default: the shipped demo model)
-  --ranker LIST    comma-separated rankers (default: bm25,dense,hybrid)
+  --ranker LIST    comma-separated rankers (default: bm25,dense,hybrid); bm25x and hybridx expand the
+                   query with the model's lexicon (synonyms, brands, abbreviations), as the editor's search does
   --out DIR        where report.md and report.json go
   --json           print the report as JSON on stdout, progress as JSON lines on stderr
   --chunking W,O,M chunking of the index (default 100,10,50, the paper's); must match bench.json
@@ -63,8 +64,8 @@ export function parseEvalArgs(argv: readonly string[]): EvalArgs {
       case '-h': case '--help': a.help = true; break;
       case '--ranker': case '--rankers': {
         const names = take().split(',').map((s) => s.trim()).filter(Boolean);
-        const bad = names.filter((n) => !RANKER_NAMES.includes(n as RankerName));
-        if (bad.length || !names.length) throw new ArgError(`--ranker takes a comma-separated list of ${RANKER_NAMES.join(', ')}; got "${bad.join(',') || '(nothing)'}"`);
+        const bad = names.filter((n) => !ALL_RANKERS.includes(n as RankerName));
+        if (bad.length || !names.length) throw new ArgError(`--ranker takes a comma-separated list of ${ALL_RANKERS.join(', ')}; got "${bad.join(',') || '(nothing)'}"`);
         a.rankers = [...new Set(names as RankerName[])];
         break;
       }

@@ -7,7 +7,7 @@ import * as crypto from 'node:crypto';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { ChunkingOptions, EngineConfig, Problem, SearchParams, SearchResult } from '../shared/protocol';
-import type { BenchIssue, EvalReport, RankerName, RankerResult } from '../shared/webview-eval';
+import { rankerSearch, type BenchIssue, type EvalReport, type RankerName, type RankerResult } from '../shared/webview-eval';
 import { BenchmarkError, checkAgainstCorpus, chunkingMismatch, readBenchmark } from './benchmark';
 import { DEFAULT_COLUMNS, MAX_NOTE_BYTES, readCorpus } from './corpus';
 import { DEFAULT_EXCLUDE, DEFAULT_INCLUDE } from '../sidecar/defaults';
@@ -114,11 +114,11 @@ export async function evaluate(opts: EvaluateOptions, openEngine: OpenEngine): P
       const ranker: Ranker = {
         name,
         rank: async (query, k, within) => {
-          const res = await engine.search({ query, k, mode: name, expand: false, ...(within ?? {}) });
+          const res = await engine.search({ query, k, ...rankerSearch(name), ...(within ?? {}) });
           return res.hits.map((h) => h.chunkId);
         },
       };
-      if (name !== 'bm25') ranker.modelId = engine.model.id;
+      if (name !== 'bm25') ranker.modelId = engine.model.id; // bm25x too: its expansions come from the model's lexicon
       results.push(
         await runRanker(bench, corpus, ranker, { depth, signal: opts.signal, onProgress: (d, t, m) => opts.onProgress?.('rank', d, t, m) }, indexSeconds),
       );

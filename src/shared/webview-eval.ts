@@ -10,8 +10,20 @@ export const QUERY_TYPES: readonly QueryType[] = ['disease', 'procedure', 'drug'
 export type MatchType = 'string' | 'synonym' | 'abbreviation' | 'hyponym' | 'implication';
 export const MATCH_TYPES: readonly MatchType[] = ['string', 'synonym', 'abbreviation', 'hyponym', 'implication'];
 
-export type RankerName = 'bm25' | 'dense' | 'hybrid';
+/**
+ * bm25x and hybridx are BM25 and hybrid with query expansion from the model's lexicon (the search's default in the
+ * editor); the plain ones search the typed words only. On a benchmark graded from the same graph as the lexicon,
+ * the expanded rankers' gains are inflated.
+ */
+export type RankerName = 'bm25' | 'dense' | 'hybrid' | 'bm25x' | 'hybridx';
+/** What `drehr eval` and Evaluate Model run by default. */
 export const RANKER_NAMES: readonly RankerName[] = ['bm25', 'dense', 'hybrid'];
+export const ALL_RANKERS: readonly RankerName[] = ['bm25', 'dense', 'hybrid', 'bm25x', 'hybridx'];
+
+/** The search mode a ranker runs, and whether it expands the query. */
+export function rankerSearch(name: RankerName): { mode: 'bm25' | 'dense' | 'hybrid'; expand: boolean } {
+  return name === 'bm25x' ? { mode: 'bm25', expand: true } : name === 'hybridx' ? { mode: 'hybrid', expand: true } : { mode: name, expand: false };
+}
 
 /** Single-patient scores (per (query, note) pair, as CliniQ's eval.py "inner" metrics). */
 export interface SingleScores {

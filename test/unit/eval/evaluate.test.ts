@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { evalCommand, EXIT, reportDir } from '../../../src/eval/cli';
 import { evaluate, RefusedError, DEFAULT_CHUNKING, type EvaluateOptions } from '../../../src/eval/evaluate';
 import { parseEvalArgs } from '../../../src/eval/args';
-import type { EvalReport } from '../../../src/shared/webview-eval';
+import { rankerSearch, type EvalReport } from '../../../src/shared/webview-eval';
 import { fakeEngine } from './fakeEngine';
 
 /** n words: "w0 w1 ...", with `term` at the given word positions. */
@@ -148,6 +148,9 @@ describe('eval/evaluate and drehr eval', () => {
     assert.equal(a.depth, 500);
     assert.equal(a.json, true);
     assert.throws(() => parseEvalArgs(['--bench', 'b', '--ranker', 'splade']), /splade/);
+    assert.deepEqual(parseEvalArgs(['--bench', 'b', '--ranker', 'bm25x,hybridx']).rankers, ['bm25x', 'hybridx']);
+    assert.deepEqual(rankerSearch('bm25x'), { mode: 'bm25', expand: true });
+    assert.deepEqual(rankerSearch('hybrid'), { mode: 'hybrid', expand: false });
     assert.throws(() => parseEvalArgs(['--bench', 'b', '--chunking', '10,10,5']), /OVERLAP < WORDS/);
     assert.throws(() => parseEvalArgs(['--model', 'm']), /--bench DIR is required/);
     assert.throws(() => parseEvalArgs(['--bench', 'b', '--frobnicate']), /unknown argument/);
