@@ -11,12 +11,14 @@ import {
   IndexWorkspace,
   Initialize,
   ListPatients,
+  Log,
   Progress,
   Search,
   Shutdown,
   StatusChanged,
   ValidateModel,
   type IndexStatus,
+  type LogParams,
   type ProgressParams,
   type SearchResult,
 } from '../../src/shared/protocol';
@@ -58,6 +60,8 @@ interface Sidecar {
   child: ChildProcess;
   conn: MessageConnection;
   stderr: () => string;
+  /** Every Log notification the sidecar sent (what the extension writes to its output channel). */
+  logs: () => string;
 }
 
 function startSidecar(): Sidecar {
@@ -65,8 +69,12 @@ function startSidecar(): Sidecar {
   let err = '';
   child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
   const conn = createMessageConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!));
+  const logs: string[] = [];
+  conn.onNotification(Log, (p: LogParams) => {
+    logs.push(p.message);
+  });
   conn.listen();
-  return { child, conn, stderr: () => err };
+  return { child, conn, stderr: () => err, logs: () => logs.join('\n') };
 }
 
 function runCli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
@@ -140,8 +148,12 @@ describe('processes: sidecar over JSON-RPC and the drehr CLI', function () {
       // Errors carry their code and data.
       await assert.rejects(sc.conn.sendRequest(Search, { query: '', k: 5, mode: 'hybrid' }), (e: unknown) => (e as ResponseError<unknown>).code === ErrorCodes.BadRequest);
 
-      // Nothing but JSON-RPC on stdout (the connection would have failed otherwise); logs never hold the query.
-      assert.ok(!sc.stderr().includes('colchicine'));
+      // Nothing but JSON-RPC on stdout (the connection would have failed otherwise); neither stderr nor the Log
+      // notifications (the extension's output channel) hold a query or note text.
+      assert.ok(sc.logs().length > 0, 'the sidecar logs (model loaded, index runs)');
+      for (const [where, text] of [['stderr', sc.stderr()], ['Log notifications', sc.logs()]]) {
+        assert.ok(!/colchicine|blood pressure|gout/i.test(text), `${where} holds query or note text:\n${text}`);
+      }
       await sc.conn.sendRequest(Shutdown);
       assert.equal(await exited(sc.child), 0);
     });
