@@ -3,7 +3,7 @@
 # model"): knowledge graph -> WordPiece vocabulary -> Stage I on the open graph over the demo notes (+ the MTSamples
 # training split when ../shared/data has it) -> Stage II on the MTSamples keyword stand-in pairs -> export.
 #
-#   bash scripts/train_demo_model.sh            # the full recipe (44 minutes on 1 CPU thread on a busy 2-core box)
+#   bash scripts/train_demo_model.sh            # the full recipe (32 minutes with 2 threads on a 2-core box)
 #   STAGE1_STEPS=20 STAGE2_STEPS=5 DREHR_WORK=/tmp/x bash scripts/train_demo_model.sh   # a quick trial
 #
 # Work files (graph, run folders, checkpoints) go to $DREHR_WORK (default /tmp/drehr-demo-train), never into the
@@ -14,13 +14,13 @@ PY="${PYTHON:-/usr/bin/python3}"
 WORK="${DREHR_WORK:-/tmp/drehr-demo-train}"
 SHARED="${DREHR_SHARED:-$ROOT/../shared/data}"
 OUT="${DREHR_OUT:-$ROOT/models/demo}"
-STAGE1_STEPS="${STAGE1_STEPS:-190}"
-STAGE2_STEPS="${STAGE2_STEPS:-30}"
+STAGE1_STEPS="${STAGE1_STEPS:-340}"
+STAGE2_STEPS="${STAGE2_STEPS:-40}"
 # wall-time guards: a step ends its stage early (checkpointed, exported, recorded in drehr.json) on a busy machine
 STAGE1_MINUTES="${STAGE1_MINUTES:-40}"
 STAGE2_MINUTES="${STAGE2_MINUTES:-8}"
 SEED="${SEED:-42}"
-export DREHR_THREADS="${DREHR_THREADS:-1}"
+export DREHR_THREADS="${DREHR_THREADS:-2}"
 export PYTHONPATH="$ROOT/python${PYTHONPATH:+:$PYTHONPATH}"
 MTS="$SHARED/notes/mtsamples.csv"
 mts_args=()
