@@ -3,8 +3,10 @@
  * plus what it knows about the trainer process. Pure: no vscode, no fs; the run store feeds it.
  */
 import type { TrainerEvent } from './events';
+import type { RunStatusName } from '../shared/webview-training';
 
-export type RunStatus = 'running' | 'finished' | 'failed' | 'interrupted';
+/** One status vocabulary for the run store, the tree view and the run panel. */
+export type RunStatus = RunStatusName;
 
 export interface EvalPoint {
   step: number;
