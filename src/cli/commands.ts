@@ -43,7 +43,8 @@ function printIndexResult(r: IndexResult): void {
       `${r.chunksAdded} chunks added, ${r.chunksRemoved} removed in ${(r.durationMs / 1000).toFixed(1)} s.\n`,
   );
   out.write(`Index: ${r.status.state}, ${r.status.notes} notes, ${r.status.chunks} chunks, ${r.status.patients} patients at ${r.status.location}\n`);
-  for (const p of r.problems) out.write(`${p.severity}: ${p.path}${p.row !== undefined ? ` row ${p.row}` : ''}: ${p.message}\n`);
+  // Problems are diagnostics: stderr, like progress and logs (README.md).
+  for (const p of r.problems) process.stderr.write(`${p.severity}: ${p.path}${p.row !== undefined ? ` row ${p.row}` : ''}: ${p.message}\n`);
 }
 
 export async function searchCommand(argv: string[]): Promise<number> {
