@@ -26,7 +26,7 @@ export async function indexCommand(argv: string[]): Promise<number> {
     progress.end();
     if (args.flags.has('json')) process.stdout.write(JSON.stringify(result) + '\n');
     else printIndexResult(result);
-    return result.cancelled ? EXIT.cancelled : EXIT.ok;
+    return result.cancelled ? EXIT.cancelled : result.problems.some((p) => p.severity === 'error') ? EXIT.problems : EXIT.ok;
   } finally {
     progress.end();
     process.off('SIGINT', onSigint);

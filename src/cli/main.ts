@@ -15,7 +15,7 @@ const USAGE = `Usage:
   drehr chunks <folder> --out FILE.jsonl [--words 100] [--overlap 10] [--min-words 50]
   drehr eval ...            (see drehr eval --help)
 Exit codes: 0 ok, 1 error, 2 usage, 3 model invalid or device unavailable, 4 index locked, corrupt or missing,
-5 search found nothing, 130 cancelled.`;
+5 search found nothing, 6 index finished but some files or rows failed (listed on stderr), 130 cancelled.`;
 
 async function run(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
