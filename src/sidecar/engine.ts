@@ -40,6 +40,8 @@ export interface EngineOptions {
   /** Rows from which an IVF_PQ index is built (default 20 000). */
   annMinRows?: number;
   encoderBatch?: EncoderOptions['batch'];
+  /** How long an index build may make no progress before it is reported and left behind (tests lower it). */
+  buildStallMs?: number;
 }
 
 export class Engine {
@@ -95,7 +97,7 @@ export class Engine {
     this.store = undefined;
     this.corruptReason = undefined;
     try {
-      this.store = await Store.open(this.config.indexLocation, this.log);
+      this.store = await Store.open(this.config.indexLocation, this.log, { stallMs: this.options.buildStallMs, checkMs: this.options.buildStallMs ? Math.max(10, this.options.buildStallMs / 10) : undefined });
       const read = readManifest(this.metaDir);
       if (read.state === 'ok' && read.manifest.annRows) await this.store.refreshIndexInfo(read.manifest.annRows);
     } catch (e) {
@@ -205,6 +207,7 @@ export class Engine {
     } else {
       status.state = chunks === 0 ? 'empty' : 'ready';
     }
+    if (this.store.stalledBuild) status.detail = status.detail ? `${status.detail} ${this.store.stalledBuild}` : this.store.stalledBuild;
     return status;
   }
 
