@@ -8,7 +8,7 @@ import { Engine, type ProgressUpdate } from '../../src/sidecar/engine';
 import { EngineError } from '../../src/sidecar/errors';
 import { LOCK_FILE } from '../../src/sidecar/indexer/lock';
 import { Store } from '../../src/sidecar/store/store';
-import { cleanup, configFor, requireModel, copyModelWithId, makeWorkspace, memoryLogger, modelDir, tempDir } from './helpers';
+import { cleanup, configFor, requireModel, copyModelWithId, makeWorkspace, memoryLogger, tempDir } from './helpers';
 
 const log = memoryLogger();
 /** Shorter than the query max length, so as a query it embeds exactly like the passage. */
