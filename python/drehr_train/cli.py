@@ -55,10 +55,10 @@ def cmd_graph(a) -> int:
 
 
 def _load_chunks(data: dict, warn) -> list:
-    from .chunker import Chunk, chunk_note
+    from .chunker import DEFAULT_CHUNKING as D, Chunk, chunk_note
     from .notes import read_notes
     ch = data.get("chunking") or {}
-    size, overlap, minw = ch.get("words", 100), ch.get("overlap", 10), ch.get("min_words", ch.get("minWords", 50))
+    size, overlap, minw = ch.get("words", D["words"]), ch.get("overlap", D["overlap"]), ch.get("min_words", ch.get("minWords", D["minWords"]))
     out = []
     if data.get("chunks"):
         from .stage2_data import read_jsonl

@@ -17,7 +17,8 @@ import { NotificationType, RequestType, RequestType0 } from 'vscode-jsonrpc';
 // ---------------------------------------------------------------------------------------------------------
 
 export type Device = 'auto' | 'cpu' | 'cuda';
-export type SearchMode = 'hybrid' | 'dense' | 'bm25';
+export type { SearchMode } from './defaults';
+import type { SearchMode } from './defaults';
 
 /** Column mapping for CSV/JSONL exports: each value is a column name, or '' to use the built-in guesses. */
 export interface ColumnMapping {
@@ -127,20 +128,7 @@ export interface SearchHit {
 // Errors: the sidecar rejects requests with these codes; `data` carries the typed details.
 // ---------------------------------------------------------------------------------------------------------
 
-export const enum ErrorCodes {
-  /** The model folder is missing a file or holds an unreadable one. data: ModelErrorData. */
-  ModelInvalid = -32010,
-  /** CUDA was asked for explicitly and cannot be loaded. data: { reason }. */
-  DeviceUnavailable = -32011,
-  /** The index cannot be opened or read. data: { location, reason }. */
-  IndexCorrupt = -32020,
-  /** Another process (another window, the CLI) is writing the index. data: { location, holderPid }. */
-  IndexLocked = -32021,
-  /** A search before any index exists. */
-  NotIndexed = -32022,
-  /** The request's parameters are wrong (the message says which). */
-  BadRequest = -32030,
-}
+export { ErrorCodes } from './errorCodes';
 
 export interface ModelErrorData {
   modelDir: string;

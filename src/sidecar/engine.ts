@@ -5,6 +5,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { isUri } from '../shared/defaults';
 import {
   ErrorCodes,
   type EngineConfig,
@@ -39,11 +40,6 @@ export interface EngineOptions {
   /** Rows from which an IVF_PQ index is built (default 20 000). */
   annMinRows?: number;
   encoderBatch?: EncoderOptions['batch'];
-}
-
-/** Whether an index location is a LanceDB URI (object storage) rather than a local folder. */
-export function isUri(location: string): boolean {
-  return /^[a-z][a-z0-9+.-]*:\/\//i.test(location);
 }
 
 export class Engine {

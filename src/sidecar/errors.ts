@@ -50,7 +50,7 @@ export function badRequest(message: string): EngineError {
   return new EngineError(ErrorCodes.BadRequest, message, undefined);
 }
 
-/** Thrown when an AbortSignal fires; callers that expect cancellation check `isCancelled`. */
+/** Thrown when an AbortSignal fires; callers that expect cancellation check `instanceof CancelledError`. */
 export class CancelledError extends Error {
   constructor() {
     super('Cancelled');

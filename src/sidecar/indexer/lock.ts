@@ -5,7 +5,10 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { pidAlive } from '../../shared/pid';
 import { indexLocked } from '../errors';
+
+export { pidAlive } from '../../shared/pid';
 
 export const LOCK_FILE = 'write.lock';
 
@@ -13,15 +16,6 @@ interface LockInfo {
   pid: number;
   host: string;
   since: string;
-}
-
-export function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 function readLock(file: string): LockInfo | undefined {
