@@ -39,6 +39,8 @@ export interface EngineOptions {
   /** Rows from which an IVF_PQ index is built (default 20 000). */
   annMinRows?: number;
   encoderBatch?: EncoderOptions['batch'];
+  /** The torch engine's precision, batches in flight and child environment (tests, benchmarks). */
+  torch?: Pick<EncoderOptions, 'torchDtype' | 'inFlight' | 'torchEnv'>;
 }
 
 /** Whether an index location is a LanceDB URI (object storage) rather than a local folder. */
@@ -63,7 +65,7 @@ export class Engine {
 
   /** Loads the model (ModelInvalid, DeviceUnavailable) and opens the index (a corrupt index is reported by status()). */
   static async open(config: EngineConfig, log: Logger, options: EngineOptions = {}): Promise<Engine> {
-    const encoder = await Encoder.open({ modelDir: config.modelDir, device: config.device, threads: options.threads, batch: options.encoderBatch }, log);
+    const encoder = await Encoder.open({ modelDir: config.modelDir, device: config.device, threads: options.threads, batch: options.encoderBatch, engine: config.engine, python: config.python, ...options.torch }, log);
     const engine = new Engine(config, encoder, log, options);
     engine.lexicon = engine.readLexicon();
     await engine.openStore();
