@@ -42,6 +42,8 @@ export interface EngineOptions {
   encoderBatch?: EncoderOptions['batch'];
   /** How long an index build may make no progress before it is reported and left behind (tests lower it). */
   buildStallMs?: number;
+  /** The torch engine's precision, batches in flight and child environment (tests, benchmarks). */
+  torch?: Pick<EncoderOptions, 'torchDtype' | 'inFlight' | 'torchEnv'>;
 }
 
 export class Engine {
@@ -61,7 +63,7 @@ export class Engine {
 
   /** Loads the model (ModelInvalid, DeviceUnavailable) and opens the index (a corrupt index is reported by status()). */
   static async open(config: EngineConfig, log: Logger, options: EngineOptions = {}): Promise<Engine> {
-    const encoder = await Encoder.open({ modelDir: config.modelDir, device: config.device, threads: options.threads, batch: options.encoderBatch }, log);
+    const encoder = await Encoder.open({ modelDir: config.modelDir, device: config.device, threads: options.threads, batch: options.encoderBatch, engine: config.engine, python: config.python, ...options.torch }, log);
     const engine = new Engine(config, encoder, log, options);
     engine.lexicon = engine.readLexicon();
     await engine.openStore();
