@@ -5,6 +5,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { isUri } from '../shared/defaults';
 import {
   ErrorCodes,
   type EngineConfig,
@@ -41,11 +42,8 @@ export interface EngineOptions {
   encoderBatch?: EncoderOptions['batch'];
   /** How long an index build may make no progress before it is reported and left behind (tests lower it). */
   buildStallMs?: number;
-}
-
-/** Whether an index location is a LanceDB URI (object storage) rather than a local folder. */
-export function isUri(location: string): boolean {
-  return /^[a-z][a-z0-9+.-]*:\/\//i.test(location);
+  /** The torch engine's precision, batches in flight and child environment (tests, benchmarks). */
+  torch?: Pick<EncoderOptions, 'torchDtype' | 'inFlight' | 'torchEnv'>;
 }
 
 export class Engine {
@@ -65,7 +63,7 @@ export class Engine {
 
   /** Loads the model (ModelInvalid, DeviceUnavailable) and opens the index (a corrupt index is reported by status()). */
   static async open(config: EngineConfig, log: Logger, options: EngineOptions = {}): Promise<Engine> {
-    const encoder = await Encoder.open({ modelDir: config.modelDir, device: config.device, threads: options.threads, batch: options.encoderBatch }, log);
+    const encoder = await Encoder.open({ modelDir: config.modelDir, device: config.device, threads: options.threads, batch: options.encoderBatch, engine: config.engine, python: config.python, ...options.torch }, log);
     const engine = new Engine(config, encoder, log, options);
     engine.lexicon = engine.readLexicon();
     await engine.openStore();
