@@ -74,7 +74,10 @@ const ALWAYS_SERVED = new Set<string>([ValidateModel.method, Shutdown.method]);
 
 export class SidecarClient implements Disposable {
   private proc: Proc | undefined;
+  /** A start or a reload under way: requests wait for it. */
   private starting: Promise<void> | undefined;
+  /** A reload asked for while another start or reload ran: one more Initialize once it ends, shared by all asks. */
+  private reloadQueued: Promise<void> | undefined;
   private restartTimer: NodeJS.Timeout | undefined;
   private disposed = false;
   private readonly backoff: Backoff;
@@ -245,13 +248,27 @@ export class SidecarClient implements Disposable {
     await this.start();
   }
 
-  /** Sends Initialize again with the current settings (the process stays), or starts it when it is down. */
-  async reinitialize(): Promise<void> {
-    if (this.starting) await this.starting.catch(() => undefined);
+  /**
+   * Sends Initialize again with the current settings (the process stays), or starts it when it is down. Requests
+   * made meanwhile wait for it. Reloads asked for while one runs merge into one more, which reads the settings
+   * when it starts (the running one may have read older ones).
+   */
+  reinitialize(): Promise<void> {
+    if (this.disposed) return Promise.resolve();
+    if (this.starting) {
+      this.reloadQueued ??= this.starting
+        .catch(() => undefined)
+        .then(() => {
+          this.reloadQueued = undefined;
+          return this.reinitialize();
+        });
+      return this.reloadQueued;
+    }
     const proc = this.proc;
     if (!proc) return this.start();
     this.setState({ kind: 'starting' });
-    await this.initialize(proc);
+    this.starting = this.initialize(proc).finally(() => (this.starting = undefined));
+    return this.starting;
   }
 
   private async connection(method: string): Promise<rpc.MessageConnection> {
