@@ -84,6 +84,7 @@ export class SidecarClient implements Disposable {
   private readonly now: () => number;
   private _state: SidecarState = { kind: 'stopped' };
   private _status: IndexStatus | undefined;
+  private _applied: EngineConfig | undefined;
 
   private readonly stateEmitter = new Emitter<SidecarState>();
   private readonly statusEmitter = new Emitter<IndexStatus>();
@@ -106,6 +107,10 @@ export class SidecarClient implements Disposable {
   }
   get pid(): number | undefined {
     return this.proc?.child.pid;
+  }
+  /** The settings of the last Initialize sent (what the sidecar runs with, or is loading). */
+  get appliedConfig(): EngineConfig | undefined {
+    return this._applied;
   }
 
   /** Records an index status (from a request's result) and tells the listeners. */
@@ -173,7 +178,9 @@ export class SidecarClient implements Disposable {
 
   private async initialize(proc: Proc): Promise<void> {
     try {
-      const init = await proc.conn.sendRequest(Initialize, this.o.engineConfig());
+      const config = this.o.engineConfig();
+      this._applied = config;
+      const init = await proc.conn.sendRequest(Initialize, config);
       if (proc !== this.proc || proc.gone) return;
       this.o.log.info(
         `Sidecar ${init.sidecarVersion} ready: model ${init.model.id} on ${init.model.device}, index ${init.index.state} (${init.index.chunks} chunks).`,
