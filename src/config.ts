@@ -31,7 +31,8 @@ export interface DrehrConfig {
 
 /**
  * Settings whose change must reach the sidecar (a new Initialize, or a new process for the model and device).
- * Other settings (search mode, result count, watch) are read on demand.
+ * Other settings (search mode, result count, query expansion, watch) are read on demand: every search sends
+ * its mode and `expand`.
  */
 export const ENGINE_KEYS = [
   'modelPath',
@@ -42,7 +43,6 @@ export const ENGINE_KEYS = [
   'notes.maxFileSizeMB',
   'columns',
   'chunking',
-  'search.queryExpansion',
 ] as const;
 
 /** Of ENGINE_KEYS, those that need a fresh sidecar process rather than a new Initialize. */
@@ -197,6 +197,41 @@ export function engineConfig(c: DrehrConfig, places: Places): EngineConfig {
     maxFileBytes: c.maxFileBytes,
     queryExpansion: c.queryExpansion,
   };
+}
+
+export interface EngineChange {
+  need: 'none' | 'reinitialize' | 'restart';
+  /** The settings (drehr.*) that differ from what the sidecar runs with, for the prompt. */
+  keys: string[];
+}
+
+/** Which settings each EngineConfig field comes from; queryExpansion is absent: each search sends `expand`. */
+const FIELD_KEYS: Array<[keyof EngineConfig, string, 'reinitialize' | 'restart']> = [
+  ['modelDir', 'drehr.modelPath', 'restart'],
+  ['device', 'drehr.device', 'restart'],
+  ['workspaceRoot', 'the workspace folder', 'reinitialize'],
+  ['indexLocation', 'drehr.index.location', 'reinitialize'],
+  ['include', 'drehr.notes.include', 'reinitialize'],
+  ['exclude', 'drehr.notes.exclude', 'reinitialize'],
+  ['maxFileBytes', 'drehr.notes.maxFileSizeMB', 'reinitialize'],
+  ['columns', 'drehr.columns', 'reinitialize'],
+  ['chunking', 'drehr.chunking', 'reinitialize'],
+];
+
+/**
+ * What it takes for the sidecar to run with `next` when it runs with `applied` (undefined: nothing sent yet, so
+ * nothing to change): a new process for the model or device, a new Initialize for the rest, or nothing.
+ */
+export function engineChange(applied: EngineConfig | undefined, next: EngineConfig): EngineChange {
+  if (!applied) return { need: 'none', keys: [] };
+  let need: EngineChange['need'] = 'none';
+  const keys: string[] = [];
+  for (const [field, key, kind] of FIELD_KEYS) {
+    if (JSON.stringify(applied[field]) === JSON.stringify(next[field])) continue;
+    keys.push(key);
+    if (kind === 'restart' || need === 'none') need = kind;
+  }
+  return { need, keys };
 }
 
 /** What a settings change asks of the sidecar, given `affects('drehr.<key>')`. */

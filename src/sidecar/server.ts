@@ -97,19 +97,30 @@ export function serve(conn: MessageConnection, onShutdown: () => void): void {
       }
     };
 
+  // Initialize requests run one after another: each waits for the previous open to settle and closes its engine
+  // (so two at once leak none), and only the newest one decides `opening` (an older failure never clears it).
   conn.onRequest(
     Initialize,
     handle(async (config: EngineConfig) => {
-      const old = engine;
+      const previous = opening;
       engine = undefined;
-      opening = (async () => {
+      const mine: Promise<Engine> = (async () => {
+        const old = await previous?.catch(() => undefined);
         if (old) await old.close();
         return Engine.open(config, log);
       })();
-      opening.catch(() => (opening = undefined));
-      engine = await opening;
-      lastManifest = manifestTime(engine);
-      return { sidecarVersion: SIDECAR_VERSION, model: engine.model, index: await engine.status() };
+      opening = mine;
+      mine.catch(() => {
+        if (opening === mine) opening = undefined;
+      });
+      const opened = await mine;
+      // A newer Initialize came while this one opened: it closes this engine; answer with the newest.
+      const current = opening === mine ? opened : await need();
+      if (current === opened) {
+        engine = opened;
+        lastManifest = manifestTime(opened);
+      }
+      return { sidecarVersion: SIDECAR_VERSION, model: current.model, index: await current.status() };
     }),
   );
 
