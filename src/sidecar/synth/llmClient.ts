@@ -26,6 +26,8 @@ export interface LlmConfig {
   baseDelayMs?: number;
   maxDelayMs?: number;
   maxTokens?: number;
+  /** Called before each back-off wait (tests, logs): never carries text. */
+  onRetry?: (info: { attempt: number; delayMs: number; status?: number }) => void;
 }
 
 export const LLM_DEFAULTS = { concurrency: 4, timeoutSeconds: 120, maxRetries: 4, baseDelayMs: 1000, maxDelayMs: 60_000 };
@@ -161,6 +163,7 @@ export class LlmClient {
       }
       this.totals.retries++;
       const delay = Math.min(cap, r.retryAfterMs ?? base * 2 ** attempt);
+      this.config.onRetry?.({ attempt: attempt + 1, delayMs: delay, status: r.error.status });
       await sleep(delay, signal);
     }
   }
