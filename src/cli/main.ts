@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 /** `drehr`: the command-line tool (dist/cli.js). Exit codes in exitCodes.ts and README.md. */
+import '../shared/nativeEnvInit'; // first: native libraries read it when they load
 import { evalCommand } from '../eval/cli';
 import { errorMessage } from '../sidecar/errors';
 import { UsageError } from './args';

@@ -19,6 +19,10 @@ import { NotificationType, RequestType, RequestType0 } from 'vscode-jsonrpc';
 export type Device = 'auto' | 'cpu' | 'cuda';
 export type { SearchMode } from './defaults';
 import type { SearchMode } from './defaults';
+/** drehr.engine: onnxruntime in the sidecar, the trainer's PyTorch encoder in a Python child, or auto (torch when
+ * that Python has PyTorch with a usable CUDA GPU, else onnx). */
+export type EngineChoice = 'auto' | 'onnx' | 'torch';
+export const ENGINE_CHOICES: readonly EngineChoice[] = ['auto', 'onnx', 'torch'];
 
 /** Column mapping for CSV/JSONL exports: each value is a column name, or '' to use the built-in guesses. */
 export interface ColumnMapping {
@@ -47,6 +51,10 @@ export interface EngineConfig {
   /** Absolute path of the model folder (config.json, tokenizer.json, onnx/model.onnx, drehr.json). */
   modelDir: string;
   device: Device;
+  /** Which engine runs the model (default auto). */
+  engine?: EngineChoice;
+  /** The Python interpreter for the torch engine (default python3), found as the training commands find it. */
+  python?: string;
   include: string[];
   exclude: string[];
   columns: ColumnMapping;
@@ -66,6 +74,11 @@ export interface ModelInfo {
   trained: boolean;
   /** Which execution provider actually runs the model ('cpu' or 'cuda'). */
   device: 'cpu' | 'cuda';
+  /** Which engine runs the model: onnxruntime in the sidecar or PyTorch in a Python child (absent: onnx). */
+  engine?: 'onnx' | 'torch';
+  /** The torch engine's compute precision (fp32, fp16, bf16) and the GPU's name. */
+  dtype?: string;
+  gpu?: string;
   description?: string;
 }
 
