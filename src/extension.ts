@@ -17,6 +17,7 @@ import { register as registerSearchPanel } from './views/searchPanel';
 import { register as registerWatcher } from './indexing/watcher';
 import { register as registerTraining } from './commands/train';
 import { register as registerEval } from './commands/eval';
+import { register as registerSynth } from './commands/synth';
 
 /** Each feature registers its commands, views and listeners on the context. Order: the sidecar starts last. */
 const FEATURES: ((ctx: Ctx) => void)[] = [
@@ -30,6 +31,7 @@ const FEATURES: ((ctx: Ctx) => void)[] = [
   registerWatcher,
   registerTraining,
   registerEval,
+  registerSynth,
   registerSidecar,
 ];
 

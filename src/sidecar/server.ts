@@ -18,6 +18,8 @@ import {
   Search,
   Shutdown,
   StatusChanged,
+  SynthGenerate,
+  SynthScore,
   ValidateModel,
   type EngineConfig,
   type LogParams,
@@ -26,6 +28,8 @@ import { Engine } from './engine';
 import { MANIFEST_FILE } from './indexer/manifest';
 import { CancelledError, EngineError, errorMessage } from './errors';
 import type { Logger } from './log';
+import { synthGenerate } from './synth/service';
+import { synthScoreFile } from './synth/scoreService';
 
 export const SIDECAR_VERSION = '0.1.0';
 /** JSON-RPC's (LSP's) code for a request the client cancelled. */
@@ -173,6 +177,11 @@ export function serve(conn: MessageConnection, onShutdown: () => void): void {
   conn.onRequest(GetStatus, handle0(async () => (await need()).status()));
   conn.onRequest(ListPatients, handle0(async () => (await need()).listPatients()));
   conn.onRequest(GetNote, handle(async (p) => (await need()).getNote(p.noteId)));
+  // synthetic pairs (src/sidecar/synth): progress correlated by the caller's workId
+  const progressTo = (workId: string) => (p: { phase: string; done: number; total: number; message?: string }) =>
+    void conn.sendNotification(Progress, { workId, ...p }).catch(() => undefined);
+  conn.onRequest(SynthGenerate, handle(async (p, signal) => synthGenerate(await need(), p, progressTo(p.workId), signal)));
+  conn.onRequest(SynthScore, handle(async (p, signal) => synthScoreFile(await need(), p, 'suspicion', progressTo(p.workId), signal)));
   conn.onRequest(ValidateModel, handle(async (p) => Engine.validateModel(p.modelDir, log)));
   conn.onRequest(
     Shutdown,
