@@ -1,6 +1,7 @@
 /** `drehr index|search|status`: the Engine in-process. Results go to stdout, everything else to stderr. */
 import * as fs from 'node:fs';
-import type { IndexResult, PatientSearchResult, SearchHit, SearchMode, SearchResult } from '../shared/protocol';
+import { DEFAULT_SEARCH_MODE, SEARCH_MODES, isSearchMode } from '../shared/defaults';
+import type { IndexResult, PatientSearchResult, SearchHit, SearchResult } from '../shared/protocol';
 import { isPatientAggregate, PATIENT_AGGREGATES, type SearchFilters } from '../shared/search';
 import { checkFilters } from '../sidecar/store/filters';
 import { parsePatientList } from '../shared/export';
@@ -35,6 +36,8 @@ export async function indexCommand(argv: string[]): Promise<number> {
     progress.end();
     process.off('SIGINT', onSigint);
     await engine.close();
+    // An index build that stalled was left running in native threads, which would keep the process alive.
+    setTimeout(() => process.exit(), 2000).unref();
   }
 }
 
@@ -88,8 +91,8 @@ export async function searchCommand(argv: string[]): Promise<number> {
   const [folder, ...words] = args.positionals;
   const query = words.join(' ');
   if (!query.trim()) throw new UsageError('a query is needed: drehr search <folder> <query>');
-  const mode = (stringFlag(args, 'mode') ?? 'hybrid') as SearchMode;
-  if (!['hybrid', 'dense', 'bm25'].includes(mode)) throw new UsageError('--mode must be hybrid, dense or bm25');
+  const mode = stringFlag(args, 'mode') ?? DEFAULT_SEARCH_MODE;
+  if (!isSearchMode(mode)) throw new UsageError(`--mode must be one of ${SEARCH_MODES.join(', ')}`);
   const k = intFlag(args, 'k', 1, 1000) ?? 10;
   const aggregate = stringFlag(args, 'aggregate');
   if (aggregate !== undefined && !isPatientAggregate(aggregate)) throw new UsageError(`--aggregate must be ${PATIENT_AGGREGATES.join(', ')}`);

@@ -3,6 +3,7 @@
  * same passage ranking grouped into patients (patients.ts). Filters go into the index query as prefilters.
  */
 import type { PatientHit, PatientSearchParams, PatientSearchResult, SearchHit, SearchMode, SearchParams, SearchResult } from '../shared/protocol';
+import { SEARCH_MODES, isSearchMode } from '../shared/defaults';
 import { DEFAULT_PATIENT_AGGREGATE, DEFAULT_PATIENT_EVIDENCE, isPatientAggregate, PATIENT_PASSAGE_DEPTH } from '../shared/search';
 import type { Encoder } from './encoder/encoder';
 import { badRequest, throwIfAborted } from './errors';
@@ -15,12 +16,11 @@ import { makeSnippet, queryTerms } from './store/snippet';
 import type { RankedChunk, Store } from './store/store';
 
 export const MAX_K = 1000;
-const MODES: readonly SearchMode[] = ['hybrid', 'dense', 'bm25'];
 
 export function checkSearchParams(p: SearchParams): void {
   if (typeof p?.query !== 'string' || p.query.trim() === '') throw badRequest('The search query is empty; type a few words.');
   if (!Number.isInteger(p.k) || p.k < 1 || p.k > MAX_K) throw badRequest(`k must be an integer from 1 to ${MAX_K}.`);
-  if (!MODES.includes(p.mode)) throw badRequest(`mode must be one of ${MODES.join(', ')}.`);
+  if (!isSearchMode(p.mode)) throw badRequest(`mode must be one of ${SEARCH_MODES.join(', ')}.`);
   const why = checkFilters(p.filters);
   if (why) throw badRequest(why);
   if (p.disabledExpansions !== undefined && !(Array.isArray(p.disabledExpansions) && p.disabledExpansions.every((x) => typeof x === 'string'))) {
