@@ -15,6 +15,8 @@ import {
   type ModelInfo,
   type NoteText,
   type PatientSummary,
+  type PatientSearchParams,
+  type PatientSearchResult,
   type SearchParams,
   type SearchResult,
 } from '../shared/protocol';
@@ -26,7 +28,7 @@ import { acquireWriteLock } from './indexer/lock';
 import { manifestTotals, patientCounts, readManifest, MANIFEST_FILE } from './indexer/manifest';
 import type { Logger } from './log';
 import { parseNoteFile } from './notes/parse';
-import { searchStore } from './search';
+import { searchPatients, searchStore } from './search';
 import { TABLE_NAME } from './store/schema';
 import { Store } from './store/store';
 
@@ -163,14 +165,26 @@ export class Engine {
   }
 
   async search(params: SearchParams, signal?: AbortSignal): Promise<SearchResult> {
+    const store = await this.searchableStore();
+    const expand = params.expand ?? this.config.queryExpansion;
+    return searchStore(store, this.encoder, params, signal, expand ? this.lexicon : undefined);
+  }
+
+  /** Patients ranked by their passages (src/sidecar/patients.ts), each with its best passages. */
+  async searchPatients(params: PatientSearchParams, signal?: AbortSignal): Promise<PatientSearchResult> {
+    const store = await this.searchableStore();
+    const expand = params.expand ?? this.config.queryExpansion;
+    return searchPatients(store, this.encoder, params, signal, expand ? this.lexicon : undefined);
+  }
+
+  private async searchableStore(): Promise<Store> {
     if (!this.store) {
       await this.openStore();
       if (!this.store) throw indexCorrupt(this.config.indexLocation, this.corruptReason ?? 'unknown');
     }
     if (!this.store.exists || this.tableGone()) await this.store.reopen();
     if (!this.store.exists) throw new EngineError(ErrorCodes.NotIndexed, 'There is no index yet. Run "DR.EHR: Index Workspace" (CLI: drehr index <folder>) first.');
-    const expand = params.expand ?? this.config.queryExpansion;
-    return searchStore(this.store, this.encoder, params, signal, expand ? this.lexicon : undefined);
+    return this.store;
   }
 
   async status(): Promise<IndexStatus> {

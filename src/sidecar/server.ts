@@ -16,6 +16,7 @@ import {
   Log,
   Progress,
   Search,
+  SearchPatients,
   Shutdown,
   StatusChanged,
   SynthGenerate,
@@ -161,6 +162,28 @@ export function serve(conn: MessageConnection, onShutdown: () => void): void {
       signal.addEventListener('abort', onAbort);
       try {
         const result = await e.search(params, mine.signal);
+        if (mine.signal.aborted) throw new CancelledError();
+        return result;
+      } finally {
+        signal.removeEventListener('abort', onAbort);
+        searches.delete(mine);
+      }
+    }),
+  );
+
+  conn.onRequest(
+    SearchPatients,
+    handle(async (params, signal) => {
+      const e = await need();
+      // Shares the search's "newest wins" rule: the panel sends one search at a time, of either kind.
+      for (const s of searches) s.abort();
+      searches.clear();
+      const mine = new AbortController();
+      searches.add(mine);
+      const onAbort = (): void => mine.abort();
+      signal.addEventListener('abort', onAbort);
+      try {
+        const result = await e.searchPatients(params, mine.signal);
         if (mine.signal.aborted) throw new CancelledError();
         return result;
       } finally {
