@@ -17,6 +17,9 @@ import { NotificationType, RequestType, RequestType0 } from 'vscode-jsonrpc';
 // ---------------------------------------------------------------------------------------------------------
 
 export type Device = 'auto' | 'cpu' | 'cuda';
+/** Which graph of the model folder runs: 'auto' = the int8 graph when the folder has one and the encoder runs on CPU. */
+export type Precision = 'auto' | 'fp32' | 'int8';
+export const PRECISIONS: readonly Precision[] = ['auto', 'fp32', 'int8'];
 export type SearchMode = 'hybrid' | 'dense' | 'bm25';
 
 /** Column mapping for CSV/JSONL exports: each value is a column name, or '' to use the built-in guesses. */
@@ -46,6 +49,8 @@ export interface EngineConfig {
   /** Absolute path of the model folder (config.json, tokenizer.json, onnx/model.onnx, drehr.json). */
   modelDir: string;
   device: Device;
+  /** Absent: 'auto'. A change re-embeds the index (int8 vectors differ from fp32 ones). */
+  precision?: Precision;
   include: string[];
   exclude: string[];
   columns: ColumnMapping;
@@ -65,6 +70,8 @@ export interface ModelInfo {
   trained: boolean;
   /** Which execution provider actually runs the model ('cpu' or 'cuda'). */
   device: 'cpu' | 'cuda';
+  /** Which graph runs: the fp32 ONNX or the dynamically quantized int8 one (drehr.json "onnx_int8"). */
+  precision: 'fp32' | 'int8';
   description?: string;
 }
 

@@ -22,7 +22,7 @@ describe('encoder (onnxruntime, demo model)', function () {
       console.warn(`skipping: no model at ${modelDir} (run scripts/make_fixture_model.py)`);
       this.skip();
     }
-    enc = await Encoder.open({ modelDir, device: 'cpu', threads: 2 }, memoryLogger());
+    enc = await Encoder.open({ modelDir, device: 'cpu', precision: 'fp32', threads: 2 }, memoryLogger());
   });
   after(async () => enc?.close());
 
