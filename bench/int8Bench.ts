@@ -1,7 +1,7 @@
 /**
  * fp32 against int8 encoding speed of one model folder, in the same run on the same pre-tokenized,
- * length-bucketed batches: both encoders are open at once and the rounds alternate which goes first, so the
- * shared machine's load falls on both. Also how close the int8 vectors are to the fp32 ones (cosine).
+ * length-bucketed batches: both encoders are open at once and each batch runs on both back to back, alternating
+ * which goes first, so the shared machine's load falls on both. Also how close the int8 vectors are to the fp32 ones (cosine).
  * Needs a folder with both graphs (`python -m drehr_train quantize --model DIR`).
  * Corpus: chunks of the MTSamples notes from ../shared/data when present (dev only), else of the demo notes.
  * Usage: npm run bench:int8 -- [--model DIR] [--chunks N] [--rounds R] [--threads T]
@@ -63,16 +63,25 @@ async function main(): Promise<void> {
   const warm = batches.slice(0, 1);
   for (const e of Object.values(encoders)) await e.embedIds(ids, {}, warm);
 
+  // Batch by batch, alternating which precision goes first, so that a change in the machine's load between two
+  // moments falls on both; a round is one pass over all batches for each precision.
   const seconds: Record<'fp32' | 'int8', number[]> = { fp32: [], int8: [] };
-  const vectors: Partial<Record<'fp32' | 'int8', Float32Array[]>> = {};
+  const vectors: Record<'fp32' | 'int8', Float32Array[]> = { fp32: [], int8: [] };
+  let turn = 0;
   for (let r = 0; r < rounds; r++) {
-    const order: ('fp32' | 'int8')[] = r % 2 === 0 ? ['fp32', 'int8'] : ['int8', 'fp32'];
-    for (const p of order) {
-      const t0 = performance.now();
-      vectors[p] = await encoders[p].embedIds(ids, {}, batches);
-      seconds[p].push((performance.now() - t0) / 1000);
+    const spent = { fp32: 0, int8: 0 };
+    for (const batch of batches) {
+      const order: ('fp32' | 'int8')[] = turn++ % 2 === 0 ? ['fp32', 'int8'] : ['int8', 'fp32'];
+      for (const p of order) {
+        const t0 = performance.now();
+        const vecs = await encoders[p].runBatch(batch.map((i) => ids[i]));
+        spent[p] += (performance.now() - t0) / 1000;
+        if (r === 0) batch.forEach((i, j) => (vectors[p][i] = vecs[j]));
+      }
     }
-    process.stderr.write(`round ${r + 1}/${rounds}: fp32 ${seconds.fp32[r].toFixed(2)} s, int8 ${seconds.int8[r].toFixed(2)} s\n`);
+    seconds.fp32.push(spent.fp32);
+    seconds.int8.push(spent.int8);
+    process.stderr.write(`round ${r + 1}/${rounds}: fp32 ${spent.fp32.toFixed(2)} s, int8 ${spent.int8.toFixed(2)} s\n`);
   }
   const cos = vectors.fp32!.map((a, i) => {
     const b = vectors.int8![i];
@@ -93,7 +102,7 @@ async function main(): Promise<void> {
     '',
     `Machine: ${machine}; load average at the end ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}.`,
     `Model: ${info.dim}-d, ${JSON.stringify(JSON.parse(fs.readFileSync(path.join(modelDir, 'config.json'), 'utf8'), (k, v) => (['hidden_size', 'num_hidden_layers', 'intermediate_size', 'vocab_size'].includes(k) || k === '' ? v : undefined)))}; ONNX fp32 ${size(drehr.onnx)}, int8 ${size(drehr.onnx_int8)}. onnxruntime-node CPU, ${threads} intra-op threads.`,
-    `Corpus: ${texts.length} ${label}, ${tokens} tokens (mean ${(tokens / texts.length).toFixed(1)}), ${batches.length} length-bucketed batches; ${rounds} rounds, fp32 and int8 alternating first.`,
+    `Corpus: ${texts.length} ${label}, ${tokens} tokens (mean ${(tokens / texts.length).toFixed(1)}), ${batches.length} length-bucketed batches of at most ${fp32.limits.maxBatch}; ${rounds} rounds, each batch run by both precisions back to back, alternating which goes first.`,
     '',
     '| precision | chunks/s (median round) | seconds per round |',
     '|---|---:|---|',
