@@ -7,7 +7,7 @@ import { Encoder } from '../../src/sidecar/encoder/encoder';
 import { Engine } from '../../src/sidecar/engine';
 import { EngineError } from '../../src/sidecar/errors';
 import { readManifest } from '../../src/sidecar/indexer/manifest';
-import { cleanup, configFor, makeWorkspace, memoryLogger, modelDir, repoRoot, tempDir } from './helpers';
+import { cleanup, configFor, makeWorkspace, memoryLogger, modelDir, repoRoot, requireModel, tempDir } from './helpers';
 
 /**
  * drehr.precision: the int8 graph of a model folder (python -m drehr_train quantize), chosen by auto on CPU,
@@ -40,7 +40,7 @@ describe('precision: int8 and fp32 graphs of one model folder', function () {
   let dir: string | undefined;
   const dirs: string[] = [];
   before(function () {
-    if (!fs.existsSync(path.join(modelDir, 'drehr.json'))) this.skip();
+    requireModel();
     dir = int8Model();
     if (!dir) this.skip();
     dirs.push(dir);
