@@ -4,7 +4,7 @@
  * which goes first, so the shared machine's load falls on both. Also how close the int8 vectors are to the fp32 ones (cosine).
  * Needs a folder with both graphs (`python -m drehr_train quantize --model DIR`).
  * Corpus: chunks of the MTSamples notes from ../shared/data when present (dev only), else of the demo notes.
- * Usage: npm run bench:int8 -- [--model DIR] [--chunks N] [--rounds R] [--threads T]
+ * Usage: npm run bench:int8 -- [--model DIR] [--chunks N] [--rounds R] [--threads T] [--batch B (chunks a batch, 32)]
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -27,6 +27,7 @@ const modelDir = path.resolve(arg('model', path.join(repo, 'models', 'demo')));
 const chunksWanted = Number(arg('chunks', '256'));
 const rounds = Number(arg('rounds', '3'));
 const threads = Number(arg('threads', '2'));
+const maxBatch = Number(arg('batch', '32'));
 const mtsamples = path.join(repo, '..', 'shared', 'data', 'notes', 'mtsamples.csv');
 const columns = { text: '', patientId: '', noteId: '', noteType: '', date: '' };
 
@@ -54,8 +55,9 @@ async function main(): Promise<void> {
   const started = Date.now();
   const machine = machineLine();
   const { texts, label } = chunkTexts();
-  const fp32 = await Encoder.open({ modelDir, device: 'cpu', precision: 'fp32', threads }, silentLogger);
-  const int8 = await Encoder.open({ modelDir, device: 'cpu', precision: 'int8', threads }, silentLogger);
+  const batch = { maxBatch, maxTokens: maxBatch * 192 };
+  const fp32 = await Encoder.open({ modelDir, device: 'cpu', precision: 'fp32', threads, batch }, silentLogger);
+  const int8 = await Encoder.open({ modelDir, device: 'cpu', precision: 'int8', threads, batch }, silentLogger);
   const ids = fp32.tokenize(texts, 'passage');
   const lengths = ids.map((s) => s.length);
   const batches = lengthBatches(lengths, fp32.limits);
