@@ -5,7 +5,8 @@
 import * as path from 'node:path';
 import * as os from 'node:os';
 import { DEFAULT_CHUNKING, DEFAULT_EXCLUDE, DEFAULT_INCLUDE, DEFAULT_MAX_FILE_MB, DEFAULT_SEARCH_MODE, SEARCH_MODES, isUri } from './shared/defaults';
-import type { ChunkingOptions, ColumnMapping, Device, EngineConfig, SearchMode } from './shared/protocol';
+import type { ChunkingOptions, ColumnMapping, Device, EngineConfig, Precision, SearchMode } from './shared/protocol';
+import { PRECISIONS } from './shared/protocol';
 
 export interface ConfigReader {
   get<T>(key: string): T | undefined;
@@ -15,6 +16,7 @@ export interface DrehrConfig {
   /** As written in the settings ('' = the demo model). */
   modelPath: string;
   device: Device;
+  precision: Precision;
   include: string[];
   exclude: string[];
   maxFileBytes: number;
@@ -37,6 +39,7 @@ export interface DrehrConfig {
 export const ENGINE_KEYS = [
   'modelPath',
   'device',
+  'precision',
   'index.location',
   'notes.include',
   'notes.exclude',
@@ -131,6 +134,7 @@ export function readConfig(r: ConfigReader): Sanitized {
   const config: DrehrConfig = {
     modelPath: str(r, 'modelPath', w),
     device: oneOf(r, 'device', w, ['auto', 'cpu', 'cuda'] as const, 'auto'),
+    precision: oneOf(r, 'precision', w, PRECISIONS, 'auto'),
     include: globs(r, 'notes.include', w, DEFAULT_INCLUDE, false),
     exclude: globs(r, 'notes.exclude', w, DEFAULT_EXCLUDE, true),
     maxFileBytes: int(r, 'notes.maxFileSizeMB', w, DEFAULT_MAX_FILE_MB, 1, 1 << 20) * 1024 * 1024,
@@ -190,6 +194,7 @@ export function engineConfig(c: DrehrConfig, places: Places): EngineConfig {
     indexLocation: indexLocation(c, places.workspaceRoot),
     modelDir: modelDir(c, places),
     device: c.device,
+    precision: c.precision,
     include: c.include,
     exclude: c.exclude,
     columns: c.columns,

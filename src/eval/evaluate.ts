@@ -25,6 +25,8 @@ export interface EvalModelInfo {
   name: string;
   dir: string;
   trained: boolean;
+  /** The graph that ran ('fp32' | 'int8'). */
+  precision?: string;
 }
 
 /** What the evaluation needs of the engine. */
@@ -44,6 +46,7 @@ export interface EvaluateOptions {
   chunking: ChunkingOptions;
   cacheDir: string;
   device: EngineConfig['device'];
+  precision?: EngineConfig['precision'];
   depth?: number;
   signal?: AbortSignal;
   onProgress?: (phase: 'index' | 'rank', done: number, total: number, message: string) => void;
@@ -93,9 +96,10 @@ export async function evaluate(opts: EvaluateOptions, openEngine: OpenEngine): P
   const config: EngineConfig = {
     workspaceRoot: path.join(bench.dir, 'notes'),
     // One cached index per (benchmark folder, model folder): the engine re-embeds only what changed.
-    indexLocation: path.join(opts.cacheDir, `${bench.meta.name}-${key}`, `${path.basename(path.resolve(opts.modelDir))}-${hash(path.resolve(opts.modelDir))}`),
+    indexLocation: path.join(opts.cacheDir, `${bench.meta.name}-${key}`, `${path.basename(path.resolve(opts.modelDir))}-${hash(path.resolve(opts.modelDir))}${opts.precision && opts.precision !== 'auto' ? `-${opts.precision}` : ''}`),
     modelDir: path.resolve(opts.modelDir),
     device: opts.device,
+    ...(opts.precision ? { precision: opts.precision } : {}),
     include: [...DEFAULT_INCLUDE],
     exclude: [...DEFAULT_EXCLUDE],
     columns: DEFAULT_COLUMNS,

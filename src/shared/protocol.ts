@@ -18,6 +18,9 @@ import type { PatientAggregate, SearchFilters } from './search';
 // ---------------------------------------------------------------------------------------------------------
 
 export type Device = 'auto' | 'cpu' | 'cuda';
+/** Which graph of the model folder runs: 'auto' = the int8 graph when the folder has one and the encoder runs on CPU. */
+export type Precision = 'auto' | 'fp32' | 'int8';
+export const PRECISIONS: readonly Precision[] = ['auto', 'fp32', 'int8'];
 export type { SearchMode } from './defaults';
 import type { SearchMode } from './defaults';
 /** drehr.engine: onnxruntime in the sidecar, the trainer's PyTorch encoder in a Python child, or auto (torch when
@@ -52,6 +55,8 @@ export interface EngineConfig {
   /** Absolute path of the model folder (config.json, tokenizer.json, onnx/model.onnx, drehr.json). */
   modelDir: string;
   device: Device;
+  /** Absent: 'auto'. A change re-embeds the index (int8 vectors differ from fp32 ones). */
+  precision?: Precision;
   /** Which engine runs the model (default auto). */
   engine?: EngineChoice;
   /** The Python interpreter for the torch engine (default python3), found as the training commands find it. */
@@ -75,6 +80,8 @@ export interface ModelInfo {
   trained: boolean;
   /** Which execution provider actually runs the model ('cpu' or 'cuda'). */
   device: 'cpu' | 'cuda';
+  /** Which graph runs: the fp32 ONNX or the dynamically quantized int8 one (drehr.json "onnx_int8"). */
+  precision: 'fp32' | 'int8';
   /** Which engine runs the model: onnxruntime in the sidecar or PyTorch in a Python child (absent: onnx). */
   engine?: 'onnx' | 'torch';
   /** The torch engine's compute precision (fp32, fp16, bf16) and the GPU's name. */

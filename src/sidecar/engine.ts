@@ -65,7 +65,7 @@ export class Engine {
 
   /** Loads the model (ModelInvalid, DeviceUnavailable) and opens the index (a corrupt index is reported by status()). */
   static async open(config: EngineConfig, log: Logger, options: EngineOptions = {}): Promise<Engine> {
-    const encoder = await Encoder.open({ modelDir: config.modelDir, device: config.device, threads: options.threads, batch: options.encoderBatch, engine: config.engine, python: config.python, ...options.torch }, log);
+    const encoder = await Encoder.open({ modelDir: config.modelDir, device: config.device, precision: config.precision, threads: options.threads, batch: options.encoderBatch, engine: config.engine, python: config.python, ...options.torch }, log);
     const engine = new Engine(config, encoder, log, options);
     engine.lexicon = engine.readLexicon();
     await engine.openStore();
@@ -210,13 +210,16 @@ export class Engine {
     status.notes = totals.notes;
     status.patients = totals.patients;
     status.modelId = m.modelId;
-    status.modelMismatch = m.modelId !== this.encoder.info.id;
+    const precisionChanged = (m.precision ?? 'fp32') !== this.encoder.info.precision;
+    status.modelMismatch = m.modelId !== this.encoder.info.id || precisionChanged;
     if (m.lastIndexedAt) status.lastIndexedAt = m.lastIndexedAt;
     if (this.busy) {
       status.state = 'indexing';
     } else if (status.modelMismatch) {
       status.state = 'stale';
-      status.detail = `Built with model ${m.modelId}; the loaded model is ${this.encoder.info.id}. Index again to re-embed.`;
+      status.detail = precisionChanged && m.modelId === this.encoder.info.id
+        ? `Built with the ${m.precision ?? 'fp32'} graph of ${m.modelId}; the ${this.encoder.info.precision} graph is loaded. Index again to re-embed.`
+        : `Built with model ${m.modelId}; the loaded model is ${this.encoder.info.id}. Index again to re-embed.`;
     } else if (m.pending.length > 0 || !m.lastIndexedAt) {
       status.state = 'stale';
       status.detail = 'An index run did not finish. Index again to complete it.';
