@@ -71,6 +71,7 @@ export async function evalCommand(argv: string[], openEngine?: OpenEngine): Prom
         cacheDir: args.cache ?? defaultCacheDir(),
         device: args.device,
         depth: args.depth,
+        ...(args.fusions ? { fusions: args.fusions } : {}),
         signal: controller.signal,
         onProgress: progress,
         tool: 'drehr eval',
