@@ -205,3 +205,27 @@ export function restartNeed(affects: (section: string) => boolean): 'none' | 're
   if (ENGINE_KEYS.some((k) => affects(`drehr.${k}`))) return 'reinitialize';
   return 'none';
 }
+
+/** drehr.llm.* and drehr.synth.*: read on demand by Generate Synthetic Pairs (the API key is in SecretStorage, never here). */
+export interface SynthSettings {
+  endpoint: string;
+  model: string;
+  concurrency: number;
+  timeoutSeconds: number;
+  allowRemote: boolean;
+  /** As written ('' = the model folder's graph.jsonl.gz, else the shipped one). */
+  graphPath: string;
+}
+
+export function readSynthSettings(r: ConfigReader): { settings: SynthSettings; warnings: string[] } {
+  const w: string[] = [];
+  const settings: SynthSettings = {
+    endpoint: str(r, 'llm.endpoint', w, 'http://127.0.0.1:8000/v1') || 'http://127.0.0.1:8000/v1',
+    model: str(r, 'llm.model', w),
+    concurrency: int(r, 'llm.concurrency', w, 4, 1, 64),
+    timeoutSeconds: int(r, 'llm.timeoutSeconds', w, 120, 5, 3600),
+    allowRemote: bool(r, 'llm.allowRemote', w, false),
+    graphPath: str(r, 'synth.graphPath', w),
+  };
+  return { settings, warnings: w };
+}

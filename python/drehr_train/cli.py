@@ -1,4 +1,4 @@
-"""Command line: python -m drehr_train <check|vocab|graph|mlm|stage1|stage2|export|eval> [--config RUN.json] ...
+"""Command line: python -m drehr_train <check|vocab|graph|mlm|stage1|stage2|export|eval|serve-encoder> [--config RUN.json] ...
 
 Exit codes (docs/CONTRACTS.md): 0 done, 1 error, 2 bad config, 3 missing package, 130 interrupted.
 """
@@ -496,11 +496,16 @@ def parser() -> argparse.ArgumentParser:
         p.add_argument("--layers", type=int, default=4)
         p.add_argument("--heads", type=int, default=4)
         p.add_argument("--ff", type=int, default=1024)
+    from .serve_encoder import add_parser as add_serve_encoder
+    add_serve_encoder(sub)
     return ap
 
 
 def main(argv: list[str] | None = None) -> int:
     a = parser().parse_args(argv)
+    if a.command == "serve-encoder":  # answers in binary frames, a missing torch included
+        from .serve_encoder import cmd_serve_encoder
+        return cmd_serve_encoder(a)
     if a.command != "check":
         try:
             import torch  # noqa: F401

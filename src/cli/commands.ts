@@ -32,6 +32,8 @@ export async function indexCommand(argv: string[]): Promise<number> {
     progress.end();
     process.off('SIGINT', onSigint);
     await engine.close();
+    // An index build that stalled was left running in native threads, which would keep the process alive.
+    setTimeout(() => process.exit(), 2000).unref();
   }
 }
 

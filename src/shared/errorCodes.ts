@@ -9,7 +9,7 @@ export const ErrorCodes = {
   DeviceUnavailable: -32011,
   /** The index cannot be opened or read. data: { location, reason }. */
   IndexCorrupt: -32020,
-  /** Another process (another window, the CLI) is writing the index. data: { location, holderPid }. */
+  /** Another process (another window, the CLI) is writing the index. data: { location, holderPid, lockFile }. */
   IndexLocked: -32021,
   /** A search before any index exists. */
   NotIndexed: -32022,

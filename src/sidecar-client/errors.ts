@@ -116,9 +116,10 @@ export function explainError(err: unknown, doing: string): Explained {
       };
     case CODES.IndexLocked: {
       const pid = isObj(data) && typeof data.holderPid === 'number' ? ` (process ${data.holderPid})` : '';
+      const clear = isObj(data) && typeof data.lockFile === 'string' ? ` If none is running, delete ${data.lockFile}.` : '';
       return {
         kind: 'indexLocked',
-        message: `Another window or the drehr CLI${pid} is writing the index. Try again when it has finished.`,
+        message: `Another window or the drehr CLI${pid} is writing the index. Try again when it has finished.${clear}`,
         actions: ['Show Logs'],
       };
     }
