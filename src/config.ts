@@ -4,7 +4,7 @@
  */
 import * as path from 'node:path';
 import * as os from 'node:os';
-import type { ChunkingOptions, ColumnMapping, Device, EngineConfig, SearchMode } from './shared/protocol';
+import { ENGINE_CHOICES, type ChunkingOptions, type ColumnMapping, type Device, type EngineChoice, type EngineConfig, type SearchMode } from './shared/protocol';
 
 export interface ConfigReader {
   get<T>(key: string): T | undefined;
@@ -14,6 +14,8 @@ export interface DrehrConfig {
   /** As written in the settings ('' = the demo model). */
   modelPath: string;
   device: Device;
+  /** drehr.engine: auto | onnx | torch. */
+  engine: EngineChoice;
   include: string[];
   exclude: string[];
   maxFileBytes: number;
@@ -35,6 +37,8 @@ export interface DrehrConfig {
 export const ENGINE_KEYS = [
   'modelPath',
   'device',
+  'engine',
+  'python.interpreter',
   'index.location',
   'notes.include',
   'notes.exclude',
@@ -45,7 +49,7 @@ export const ENGINE_KEYS = [
 ] as const;
 
 /** Of ENGINE_KEYS, those that need a fresh sidecar process rather than a new Initialize. */
-export const PROCESS_KEYS = ['modelPath', 'device'] as const;
+export const PROCESS_KEYS = ['modelPath', 'device', 'engine', 'python.interpreter'] as const;
 
 export const DEFAULT_INCLUDE = ['**/*.txt', '**/*.md', '**/*.csv', '**/*.jsonl'];
 export const DEFAULT_EXCLUDE = ['**/node_modules/**', '**/.git/**', '**/.drehr/**', '**/README.md'];
@@ -131,6 +135,7 @@ export function readConfig(r: ConfigReader): Sanitized {
   const config: DrehrConfig = {
     modelPath: str(r, 'modelPath', w),
     device: oneOf(r, 'device', w, ['auto', 'cpu', 'cuda'] as const, 'auto'),
+    engine: oneOf(r, 'engine', w, ENGINE_CHOICES, 'auto'),
     include: globs(r, 'notes.include', w, DEFAULT_INCLUDE, false),
     exclude: globs(r, 'notes.exclude', w, DEFAULT_EXCLUDE, true),
     maxFileBytes: int(r, 'notes.maxFileSizeMB', w, 64, 1, 1 << 20) * 1024 * 1024,
@@ -195,6 +200,7 @@ export function engineConfig(c: DrehrConfig, places: Places): EngineConfig {
     indexLocation: indexLocation(c, places.workspaceRoot),
     modelDir: modelDir(c, places),
     device: c.device,
+    engine: c.engine,
     include: c.include,
     exclude: c.exclude,
     columns: c.columns,

@@ -8,7 +8,7 @@ import { indexCommand, searchCommand, statusCommand } from './commands';
 import { EXIT, exitCodeOf } from './exitCodes';
 
 const USAGE = `Usage:
-  drehr index <folder> [--model DIR] [--index DIR] [--rebuild] [--device auto|cpu|cuda] [--threads N] [--batch-chunks N] [--json]
+  drehr index <folder> [--model DIR] [--index DIR] [--rebuild] [--device auto|cpu|cuda] [--engine auto|onnx|torch] [--python PY] [--threads N] [--batch-chunks N] [--json]
   drehr search <folder> <query> [--patient ID] [--note ID] [-k N] [--mode hybrid|dense|bm25] [--no-expand] [--json] [--model DIR] [--index DIR]
   drehr status <folder> [--model DIR] [--index DIR] [--json]
   drehr chunks <folder> --out FILE.jsonl [--words 100] [--overlap 10] [--min-words 50]

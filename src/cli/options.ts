@@ -1,13 +1,18 @@
 /** Turns the CLI's folder and flags into an EngineConfig. */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Device, EngineConfig } from '../shared/protocol';
+import { ENGINE_CHOICES, type Device, type EngineChoice, type EngineConfig } from '../shared/protocol';
 import { defaultEngineConfig } from '../sidecar/defaults';
 import { stringFlag, UsageError, type ParsedArgs } from './args';
 
 /** models/demo beside dist/ (the bundle lives in dist/). */
 export function defaultModelDir(): string {
   return path.join(__dirname, '..', 'models', 'demo');
+}
+
+/** The torch engine's interpreter: --python, else DREHR_PYTHON, else /usr/bin/python3 where it exists, else python3. */
+export function cliPython(flag: string | undefined, env = process.env, exists: (p: string) => boolean = fs.existsSync): string {
+  return flag?.trim() || env.DREHR_PYTHON?.trim() || (exists('/usr/bin/python3') ? '/usr/bin/python3' : 'python3');
 }
 
 export function engineConfigFrom(folder: string | undefined, args: ParsedArgs): EngineConfig {
@@ -17,6 +22,10 @@ export function engineConfigFrom(folder: string | undefined, args: ParsedArgs): 
   const device = stringFlag(args, 'device') ?? 'auto';
   if (!['auto', 'cpu', 'cuda'].includes(device)) throw new UsageError('--device must be auto, cpu or cuda');
   const cfg = defaultEngineConfig(root, stringFlag(args, 'model') ?? process.env.DREHR_MODEL ?? defaultModelDir(), { device: device as Device });
+  const engine = stringFlag(args, 'engine') ?? process.env.DREHR_ENGINE ?? 'auto';
+  if (!(ENGINE_CHOICES as readonly string[]).includes(engine)) throw new UsageError('--engine must be auto, onnx or torch');
+  cfg.engine = engine as EngineChoice;
+  cfg.python = cliPython(stringFlag(args, 'python'));
   const index = stringFlag(args, 'index');
   if (index) cfg.indexLocation = /^[a-z][a-z0-9+.-]*:\/\//i.test(index) ? index : path.resolve(index);
   return cfg;

@@ -49,7 +49,7 @@ export interface SidecarClientOptions {
   script: string;
   /** The Node executable (process.execPath in the extension host). */
   execPath: string;
-  engineConfig: () => EngineConfig;
+  engineConfig: () => EngineConfig | Promise<EngineConfig>;
   log: LogSink;
   backoff?: BackoffOptions;
   now?: () => number;
@@ -170,10 +170,10 @@ export class SidecarClient implements Disposable {
 
   private async initialize(proc: Proc): Promise<void> {
     try {
-      const init = await proc.conn.sendRequest(Initialize, this.o.engineConfig());
+      const init = await proc.conn.sendRequest(Initialize, await this.o.engineConfig());
       if (proc !== this.proc || proc.gone) return;
       this.o.log.info(
-        `Sidecar ${init.sidecarVersion} ready: model ${init.model.id} on ${init.model.device}, index ${init.index.state} (${init.index.chunks} chunks).`,
+        `Sidecar ${init.sidecarVersion} ready: model ${init.model.id} on ${init.model.engine ?? 'onnx'} · ${init.model.device}${init.model.dtype ? ` · ${init.model.dtype}` : ''}, index ${init.index.state} (${init.index.chunks} chunks).`,
       );
       this.setStatus(init.index);
       this.setState({ kind: 'running', init });
