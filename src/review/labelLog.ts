@@ -96,11 +96,10 @@ export class LabelLog {
   }
 
   private reset(): void {
-    const fresh = new LabelState();
+    // state.lines keeps counting: it is the change counter the numbers are cached by.
     this.state.current.clear();
     this.state.byReviewer.clear();
     this.state.problems.length = 0;
-    this.state.lines = fresh.lines;
     this.offset = 0;
     this.pending = Buffer.alloc(0);
     this.lineNo = 0;

@@ -65,6 +65,7 @@ export class LabelState {
   readonly byReviewer = new Map<string, Map<string, Label>>();
   /** Broken lines (by line number) seen so far. */
   readonly problems: LineProblem[] = [];
+  /** Label lines applied so far (never decreases: a change counter). */
   lines = 0;
 
   apply(l: LabelLine): void {

@@ -101,6 +101,7 @@ export class ReviewSession {
   /** Scores from `<pairs>.suspicion.jsonl` (they win over a `suspicion` key in the pairs file). */
   setScores(scores: Map<string, Suspicion>): void {
     this.scores = scores;
+    this.scoresVersion++;
     if (this.orderKind === 'suspicious') this.setOrder('suspicious');
   }
 
@@ -235,7 +236,17 @@ export class ReviewSession {
     return lines.length;
   }
 
+  private numbersMemo: { key: string; value: ReviewNumbers } | undefined;
+  private scoresVersion = 0;
+
+  /** The numbers panel; recomputed only when the labels or the scores changed. */
   numbers(): ReviewNumbers {
+    const key = `${this.sink.state.lines}|${this.scoresVersion}`;
+    if (this.numbersMemo?.key !== key) this.numbersMemo = { key, value: this.computeNumbers() };
+    return this.numbersMemo.value;
+  }
+
+  private computeNumbers(): ReviewNumbers {
     const state = this.sink.state;
     const reviewed: ReviewedPair[] = [];
     const byLabel: Record<Label, number> = { valid: 0, noise: 0, unsure: 0 };

@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { CancellationToken, ErrorCodes as RpcErrorCodes, ResponseError, type MessageConnection } from 'vscode-jsonrpc/node';
 import {
   ErrorCodes,
+  GetChunks,
   GetNote,
   GetStatus,
   IndexWorkspace,
@@ -162,6 +163,16 @@ export function serve(conn: MessageConnection, onShutdown: () => void): void {
   conn.onRequest(GetStatus, handle0(async () => (await need()).status()));
   conn.onRequest(ListPatients, handle0(async () => (await need()).listPatients()));
   conn.onRequest(GetNote, handle(async (p) => (await need()).getNote(p.noteId)));
+  conn.onRequest(
+    GetChunks,
+    handle(async (p) => {
+      const ids: unknown = p?.chunkIds;
+      if (!Array.isArray(ids) || ids.length > 500 || !ids.every((x) => typeof x === 'string')) {
+        throw new ResponseError(ErrorCodes.BadRequest, 'drehr/getChunks needs chunkIds: an array of at most 500 chunk ids.');
+      }
+      return (await need()).getChunks(ids as string[]);
+    }),
+  );
   conn.onRequest(ValidateModel, handle(async (p) => Engine.validateModel(p.modelDir, log)));
   conn.onRequest(
     Shutdown,
