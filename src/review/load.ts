@@ -17,6 +17,8 @@ export interface LoadedReview {
   log: LabelLog | undefined;
   notices: string[];
   readOnly?: string;
+  /** The order and filter a webview remembered were applied once (the host's session wins afterwards). */
+  restored?: boolean;
 }
 
 export function describeProblems(file: string, problems: readonly LineProblem[], max = 5): string[] {

@@ -157,6 +157,19 @@ export class ReviewSession {
     return out.slice(0, m);
   }
 
+  /** Pair indices from the cursor on (the cursor's first), for prefetching their chunks. */
+  upcoming(n: number): number[] {
+    return Array.from(this.view.subarray(this.pos, this.pos + n));
+  }
+
+  /** Moves the cursor to a pair when it is in the filtered list; returns whether it is. */
+  gotoPair(id: string): boolean {
+    const i = this.indexById.get(id);
+    const at = i === undefined ? -1 : this.view.indexOf(i);
+    if (at >= 0) this.pos = at;
+    return at >= 0;
+  }
+
   move(delta: number): void {
     this.goto(this.pos + delta);
   }
