@@ -5,6 +5,7 @@
  * Corpus: the first N MTSamples notes from ../shared/data when present (dev only), else the demo notes.
  * Usage: npm run bench:index [-- --notes N --model DIR --threads T]
  */
+import '../src/shared/nativeEnvInit'; // first: native libraries read it when they load
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Engine } from '../src/sidecar/engine';

@@ -3,6 +3,7 @@
  * with synthetic clustered vectors, flat (exact) below 20k rows and IVF_PQ above; recall@10 of the ANN index
  * against exact search on the same queries. Usage: npm run bench:search [-- --sizes 10000,100000 --queries 100]
  */
+import '../src/shared/nativeEnvInit'; // first: native libraries read it when they load
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Encoder } from '../src/sidecar/encoder/encoder';
@@ -75,7 +76,7 @@ async function main(): Promise<void> {
   const out: string[] = [
     `### bench:search — ${new Date().toISOString()}`,
     '',
-    `Machine: ${machineLine()}. Query encoder: ${enc.info.id} (${dim}-d) on CPU. Vectors: synthetic, ${dim}-d, 1000 Gaussian clusters (seeded).`,
+    `Machine: ${machineLine()}. Query encoder: ${enc.info.id} (${dim}-d) on CPU; LanceDB CPU pool LANCE_CPU_THREADS=${process.env.LANCE_CPU_THREADS}. Vectors: synthetic, ${dim}-d, 1000 Gaussian clusters (seeded).`,
     `${nQueries} queries a size; latency = encode one query text + dense top-10 search (LanceDB, cosine). ANN: IVF_PQ from ${ANN_MIN_ROWS} rows, partitions ≈ sqrt(n), sub-vectors dim/4, nprobes and refine factor from store/ann.ts.`,
     '',
     '| chunks | index | build s | p50 ms | p95 ms | recall@10 vs exact |',
@@ -117,8 +118,14 @@ async function main(): Promise<void> {
     out.push(`| ${n} | flat (exact) | ${writeS.toFixed(1)} (write) | ${percentile(exact.lat, 50).toFixed(1)} | ${percentile(exact.lat, 95).toFixed(1)} | 1.000 |`);
     if (n >= ANN_MIN_ROWS) {
       const tIdx = performance.now();
-      await store.refreshIndexes(dim);
+      const { stalled } = await store.refreshIndexes(dim);
       const idxS = (performance.now() - tIdx) / 1000;
+      if (stalled) {
+        out.push(`| ${n} | index build stalled after ${idxS.toFixed(0)} s | — | — | — | — |`);
+        process.stderr.write(`${stalled}\n`);
+        break; // the stuck native build keeps running: nothing after it would be a fair measurement
+
+      }
       const ann = await measure();
       let hit = 0;
       ann.results.forEach((r, i) => {
@@ -138,6 +145,7 @@ async function main(): Promise<void> {
   await enc.close();
   out.push('', `Wall time of the benchmark: ${((Date.now() - started) / 1000).toFixed(0)} s.`, '');
   process.stdout.write(out.join('\n'));
+  process.exit(0); // a stalled native build left behind would keep the process alive
 }
 
 main().catch((e) => {

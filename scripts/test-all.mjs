@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // Runs every suite in turn, streams its output, counts its results, and ends with the summary line
-// "N passed, N failed, N skipped". Exit code 0 only when nothing failed.
+// "N passed, N failed, N skipped". Exit code 0 only when nothing failed. A suite that cannot run (its built
+// output is missing, an unknown name after --only, a runner that ran no test) counts as failed, never as "no tests":
+// a run that tested nothing must not pass.
 //   node scripts/test-all.mjs [--only unit,sidecar,...]
 // Suites: build, typecheck, lint, unit, webview, sidecar, pytest, integration, vsix.
 import { spawn } from 'node:child_process';
@@ -54,6 +56,14 @@ const run = (cmd) =>
 
 const totals = { passed: 0, failed: 0, skipped: 0 };
 const rows = [];
+if (only) {
+  const known = new Set(suites.map((s) => s.name));
+  for (const name of only) {
+    if (known.has(name)) continue;
+    rows.push([name, `FAILED: no such suite (known: ${[...known].join(', ')})`]);
+    totals.failed += 1;
+  }
+}
 let buildFailed = false;
 for (const s of suites) {
   if (only && !only.has(s.name)) continue;
@@ -63,7 +73,8 @@ for (const s of suites) {
     continue;
   }
   if (s.when && !existsSync(s.when)) {
-    rows.push([s.name, `no tests (${s.when} missing)`]);
+    rows.push([s.name, `FAILED: ${s.when} is missing (build the tests first: node esbuild.mjs --tests)`]);
+    totals.failed += 1;
     continue;
   }
   console.log(`\n=== ${s.name}: ${s.cmd}`);
@@ -78,6 +89,7 @@ for (const s of suites) {
   let c = s.count(out);
   if (!c) c = code === 0 ? { passed: 1, failed: 0, skipped: 0 } : { passed: 0, failed: 1, skipped: 0 };
   else if (code !== 0 && c.failed === 0) c.failed = 1; // the runner failed outside any test (crash, timeout, load error)
+  else if (c.passed + c.failed === 0) c.failed = 1; // the runner found nothing to run (everything skipped or no files)
   if (s.name === 'build' && code !== 0) buildFailed = true;
   totals.passed += c.passed;
   totals.failed += c.failed;

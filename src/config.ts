@@ -4,6 +4,7 @@
  */
 import * as path from 'node:path';
 import * as os from 'node:os';
+import { DEFAULT_CHUNKING, DEFAULT_EXCLUDE, DEFAULT_INCLUDE, DEFAULT_MAX_FILE_MB, DEFAULT_SEARCH_MODE, SEARCH_MODES, isUri } from './shared/defaults';
 import type { ChunkingOptions, ColumnMapping, Device, EngineConfig, SearchMode } from './shared/protocol';
 
 export interface ConfigReader {
@@ -47,8 +48,7 @@ export const ENGINE_KEYS = [
 /** Of ENGINE_KEYS, those that need a fresh sidecar process rather than a new Initialize. */
 export const PROCESS_KEYS = ['modelPath', 'device'] as const;
 
-export const DEFAULT_INCLUDE = ['**/*.txt', '**/*.md', '**/*.csv', '**/*.jsonl'];
-export const DEFAULT_EXCLUDE = ['**/node_modules/**', '**/.git/**', '**/.drehr/**', '**/README.md'];
+export { DEFAULT_EXCLUDE, DEFAULT_INCLUDE, isUri } from './shared/defaults';
 
 export interface Sanitized {
   config: DrehrConfig;
@@ -107,7 +107,7 @@ function oneOf<T extends string>(r: ConfigReader, key: string, warnings: string[
   return fallback;
 }
 
-function globs(r: ConfigReader, key: string, warnings: string[], fallback: string[], allowEmpty: boolean): string[] {
+function globs(r: ConfigReader, key: string, warnings: string[], fallback: readonly string[], allowEmpty: boolean): string[] {
   const v = r.get<unknown>(key);
   if (v === undefined || v === null) return [...fallback];
   if (!Array.isArray(v)) {
@@ -125,15 +125,15 @@ function globs(r: ConfigReader, key: string, warnings: string[], fallback: strin
 
 export function readConfig(r: ConfigReader): Sanitized {
   const w: string[] = [];
-  const words = int(r, 'chunking.words', w, 100, 10, 10000);
-  const overlap = int(r, 'chunking.overlap', w, 10, 0, words - 1);
-  const minWords = int(r, 'chunking.minWords', w, 50, 1, words);
+  const words = int(r, 'chunking.words', w, DEFAULT_CHUNKING.words, 10, 10000);
+  const overlap = int(r, 'chunking.overlap', w, DEFAULT_CHUNKING.overlap, 0, words - 1);
+  const minWords = int(r, 'chunking.minWords', w, DEFAULT_CHUNKING.minWords, 1, words);
   const config: DrehrConfig = {
     modelPath: str(r, 'modelPath', w),
     device: oneOf(r, 'device', w, ['auto', 'cpu', 'cuda'] as const, 'auto'),
     include: globs(r, 'notes.include', w, DEFAULT_INCLUDE, false),
     exclude: globs(r, 'notes.exclude', w, DEFAULT_EXCLUDE, true),
-    maxFileBytes: int(r, 'notes.maxFileSizeMB', w, 64, 1, 1 << 20) * 1024 * 1024,
+    maxFileBytes: int(r, 'notes.maxFileSizeMB', w, DEFAULT_MAX_FILE_MB, 1, 1 << 20) * 1024 * 1024,
     columns: {
       text: str(r, 'columns.text', w),
       patientId: str(r, 'columns.patientId', w),
@@ -144,17 +144,12 @@ export function readConfig(r: ConfigReader): Sanitized {
     chunking: { words, overlap, minWords },
     indexLocation: str(r, 'index.location', w),
     watch: bool(r, 'index.watch', w, true),
-    searchMode: oneOf(r, 'search.mode', w, ['hybrid', 'dense', 'bm25'] as const, 'hybrid'),
+    searchMode: oneOf(r, 'search.mode', w, SEARCH_MODES, DEFAULT_SEARCH_MODE),
     resultCount: int(r, 'search.resultCount', w, 20, 1, 200),
     queryExpansion: bool(r, 'search.queryExpansion', w, true),
     runsFolder: str(r, 'training.runsFolder', w, '.drehr/runs') || '.drehr/runs',
   };
   return { config, warnings: w };
-}
-
-/** A LanceDB URI (s3://, gs://, az://, db://, memory://…) is passed through untouched. */
-export function isUri(p: string): boolean {
-  return /^[a-z][a-z0-9+.-]+:\/\//i.test(p);
 }
 
 /**
@@ -209,4 +204,28 @@ export function restartNeed(affects: (section: string) => boolean): 'none' | 're
   if (PROCESS_KEYS.some((k) => affects(`drehr.${k}`))) return 'restart';
   if (ENGINE_KEYS.some((k) => affects(`drehr.${k}`))) return 'reinitialize';
   return 'none';
+}
+
+/** drehr.llm.* and drehr.synth.*: read on demand by Generate Synthetic Pairs (the API key is in SecretStorage, never here). */
+export interface SynthSettings {
+  endpoint: string;
+  model: string;
+  concurrency: number;
+  timeoutSeconds: number;
+  allowRemote: boolean;
+  /** As written ('' = the model folder's graph.jsonl.gz, else the shipped one). */
+  graphPath: string;
+}
+
+export function readSynthSettings(r: ConfigReader): { settings: SynthSettings; warnings: string[] } {
+  const w: string[] = [];
+  const settings: SynthSettings = {
+    endpoint: str(r, 'llm.endpoint', w, 'http://127.0.0.1:8000/v1') || 'http://127.0.0.1:8000/v1',
+    model: str(r, 'llm.model', w),
+    concurrency: int(r, 'llm.concurrency', w, 4, 1, 64),
+    timeoutSeconds: int(r, 'llm.timeoutSeconds', w, 120, 5, 3600),
+    allowRemote: bool(r, 'llm.allowRemote', w, false),
+    graphPath: str(r, 'synth.graphPath', w),
+  };
+  return { settings, warnings: w };
 }

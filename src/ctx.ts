@@ -1,7 +1,6 @@
 /**
  * The one context object every feature gets in its `register(ctx)`: settings, the log, the sidecar client, the
- * state shown by the status bar, and two disposal scopes: `extensionScope` (the extension's life) and
- * `sidecarScope` (the life of one sidecar process: emptied whenever the sidecar stops, crashes or restarts).
+ * state shown by the status bar, and the disposal scope `extensionScope` (the extension's life).
  */
 import * as vscode from 'vscode';
 import * as path from 'node:path';
@@ -10,32 +9,9 @@ import type { Problem } from './shared/protocol';
 import { SidecarClient } from './sidecar-client/client';
 import type { IndexingProgress } from './views/statusText';
 
-export class DisposableStore implements vscode.Disposable {
-  private items: vscode.Disposable[] = [];
-  add<T extends vscode.Disposable>(d: T): T {
-    this.items.push(d);
-    return d;
-  }
-  clear(): void {
-    const items = this.items;
-    this.items = [];
-    for (const d of items.reverse()) {
-      try {
-        d.dispose();
-      } catch {
-        // keep disposing the rest
-      }
-    }
-  }
-  dispose(): void {
-    this.clear();
-  }
-}
-
 export class Ctx {
   readonly client: SidecarClient;
   readonly extensionScope: vscode.Disposable[];
-  readonly sidecarScope = new DisposableStore();
   /** How long activate() took (ms), for the activation benchmark. */
   activationMs = 0;
   /** Problems of the last index run (paths, rows and messages; never note text). */
@@ -64,11 +40,7 @@ export class Ctx {
       this.client,
       this.changed,
       this.searchPickResults,
-      this.sidecarScope,
-      this.client.onState((s) => {
-        if (s.kind !== 'running') this.sidecarScope.clear();
-        this.changed.fire();
-      }),
+      this.client.onState(() => this.changed.fire()),
       this.client.onStatus(() => this.changed.fire()),
     );
   }

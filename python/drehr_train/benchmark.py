@@ -31,11 +31,12 @@ import sys
 from collections import defaultdict
 from dataclasses import dataclass
 
-from .chunker import chunk_note
+from .chunker import DEFAULT_CHUNKING, chunk_note
+from .fsutil import atomic_open, write_text_atomic
 from .notes import Note, read_notes
 
 CHUNKER_ID = "drehr-chunker-1"
-CHUNKING = {"words": 100, "overlap": 10, "minWords": 50}
+CHUNKING = DEFAULT_CHUNKING
 MATCH_ORDER = ("string", "abbreviation", "synonym", "hyponym")
 QUERY_TYPES = ("disease", "procedure", "drug")
 NEGATION_WINDOW = 5
@@ -316,22 +317,13 @@ def build(notes: list[Note], graph, max_queries: dict[str, int], min_notes: int 
     return queries, qrels, stats
 
 
-def _write_atomic(path: str, text: str) -> None:
-    tmp = f"{path}.{os.getpid()}.tmp"
-    with open(tmp, "w", encoding="utf-8", newline="\n") as f:
-        f.write(text)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
-
-
 def write_benchmark(out: str, name: str, source: str, queries: list[dict], qrels: list[tuple], stats: dict) -> None:
     os.makedirs(out, exist_ok=True)
-    _write_atomic(os.path.join(out, "queries.jsonl"), "".join(json.dumps(q, ensure_ascii=False) + "\n" for q in queries))
-    _write_atomic(os.path.join(out, "qrels.tsv"), "".join(f"{q}\t{c}\t{t}\n" for q, c, t in qrels))
+    write_text_atomic(os.path.join(out, "queries.jsonl"), "".join(json.dumps(q, ensure_ascii=False) + "\n" for q in queries))
+    write_text_atomic(os.path.join(out, "qrels.tsv"), "".join(f"{q}\t{c}\t{t}\n" for q, c, t in qrels))
     meta = {"name": name, "chunking": CHUNKING, "chunker": CHUNKER_ID, "source": source, "counts": stats,
             "grader": "drehr_train.benchmark (graph-graded: string, abbreviation, synonym, hyponym; no implication)"}
-    _write_atomic(os.path.join(out, "bench.json"), json.dumps(meta, indent=2) + "\n")
+    write_text_atomic(os.path.join(out, "bench.json"), json.dumps(meta, indent=2) + "\n")
 
 
 def load_or_build_graph(graph_path: str | None, sources: list[str]):
@@ -371,12 +363,10 @@ def mtsamples_notes(csv_path: str, out_notes: str) -> int:
                 rows.append({"note_id": f"mts{r['note_id']}", "patient_id": f"mts{r['note_id']}",
                              "note_type": (r.get("medical_specialty") or "").strip(), "text": t})
     os.makedirs(out_notes, exist_ok=True)
-    tmp = os.path.join(out_notes, ".mtsamples-heldout.csv.tmp")
-    with open(tmp, "w", newline="", encoding="utf-8") as f:
+    with atomic_open(os.path.join(out_notes, "mtsamples-heldout.csv"), "w", newline="", encoding="utf-8") as f:
         w = csv.DictWriter(f, fieldnames=["note_id", "patient_id", "note_type", "text"])
         w.writeheader()
         w.writerows(rows)
-    os.replace(tmp, os.path.join(out_notes, "mtsamples-heldout.csv"))
     return len(rows)
 
 

@@ -14,6 +14,9 @@ from dataclasses import dataclass
 
 from .notes import Note
 
+# The paper's chunking, the same defaults as src/shared/defaults.ts DEFAULT_CHUNKING (one declaration per side).
+DEFAULT_CHUNKING = {"words": 100, "overlap": 10, "minWords": 50}
+
 PLACEHOLDER = re.compile(r"\[\*\*.*?\*\*\]|_{3,}", re.S)
 # JavaScript's \s
 _WS = "\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"

@@ -1,4 +1,4 @@
-"""Command line: python -m drehr_train <check|vocab|graph|mlm|stage1|stage2|export|eval> [--config RUN.json] ...
+"""Command line: python -m drehr_train <check|vocab|graph|mlm|stage1|stage2|export|eval|serve-encoder> [--config RUN.json] ...
 
 Exit codes (docs/CONTRACTS.md): 0 done, 1 error, 2 bad config, 3 missing package, 130 interrupted.
 """
@@ -55,10 +55,10 @@ def cmd_graph(a) -> int:
 
 
 def _load_chunks(data: dict, warn) -> list:
-    from .chunker import Chunk, chunk_note
+    from .chunker import DEFAULT_CHUNKING as D, Chunk, chunk_note
     from .notes import read_notes
     ch = data.get("chunking") or {}
-    size, overlap, minw = ch.get("words", 100), ch.get("overlap", 10), ch.get("min_words", ch.get("minWords", 50))
+    size, overlap, minw = ch.get("words", D["words"]), ch.get("overlap", D["overlap"]), ch.get("min_words", ch.get("minWords", D["minWords"]))
     out = []
     if data.get("chunks"):
         from .stage2_data import read_jsonl
@@ -153,7 +153,7 @@ def _config(a) -> dict:
         if v:
             cfg["data"][k] = v
     for k in ("epochs", "max_steps", "batch_size", "lr", "num_pos", "grad_accum", "seed", "checkpoint_every",
-              "eval_every", "warmup", "max_minutes"):
+              "eval_every", "warmup", "max_minutes", "hard_negatives"):
         v = getattr(a, k, None)
         if v is not None:
             cfg["train"][k] = v
@@ -226,9 +226,11 @@ def cmd_train(a) -> int:
             lexicon = g.lexicon_for([e["concept"] for r in records for e in r["entities"]]) if a.lexicon else None
         else:
             from .stage2_data import build_stage2, mtsamples_pairs
+            g2 = None
             if a.mtsamples:
                 from .graph import build_graph
-                chunk_list, pairs, m = mtsamples_pairs(a.mtsamples, build_graph(_default_graph_dirs()), "train")
+                g2 = build_graph(_default_graph_dirs())
+                chunk_list, pairs, m = mtsamples_pairs(a.mtsamples, g2, "train")
                 os.makedirs(run_dir, exist_ok=True)
                 pairs_path = os.path.join(run_dir, "pairs.jsonl")
                 with open(pairs_path, "w", encoding="utf-8") as f:
@@ -243,6 +245,12 @@ def cmd_train(a) -> int:
             records, counts = build_stage2(data["pairs"], data.get("labels"), {c.id: c for c in chunk_list},
                                            params.num_pos, warn)
             info["pairs"] = counts
+            if params.hard_negatives > 0:  # BM25-mined, graph-filtered negatives from the same patient (hardneg.py)
+                from .graph import build_graph, load_graph
+                from .hardneg import add_hard_negatives
+                if g2 is None:
+                    g2 = load_graph(data["graph"]) if data.get("graph") else build_graph(_default_graph_dirs())
+                info["hard_negatives"] = add_hard_negatives(records, chunk_list, g2, params.hard_negatives, params.seed)
             lexicon = None
             lex_path = os.path.join(base.path, "lexicon.json.gz")
             if os.path.exists(lex_path):  # carry the Stage I lexicon over
@@ -265,7 +273,8 @@ def cmd_train(a) -> int:
                 "stage": stage, "steps": result["steps"], "planned_steps": result["planned_steps"],
                 "stopped_early": result["stopped_early"], "loss": result["loss"], "samples_per_s": result["samples_per_s"],
                 "params": {k: getattr(params, k) for k in ("batch_size", "lr", "warmup", "num_pos", "grad_accum", "seed",
-                                                           "mask_false_negatives", "epochs", "max_steps")},
+                                                           "mask_false_negatives", "epochs", "max_steps",
+                                                           "hard_negatives")},
                 "data": info}],
             "data": {**(prev.get("data") or {}), stage: {k: v for k, v in info.items() if k != "graph"}},
             "steps": int(prev.get("steps", 0)) + result["steps"],
@@ -455,6 +464,8 @@ def parser() -> argparse.ArgumentParser:
         p.add_argument("--max-passage", dest="max_passage", type=int)
         p.add_argument("--max-query", dest="max_query", type=int)
         p.add_argument("--no-mask-false-negatives", action="store_true")
+        p.add_argument("--hard-negatives", dest="hard_negatives", type=int,
+                       help="stage2: BM25-mined hard-negative chunks per batch chunk (same patient, graph-filtered)")
         p.add_argument("--from-scratch", action="store_true", help="random weights of the base folder's size")
         p.add_argument("--threads", type=int, default=int(os.environ.get("DREHR_THREADS", "2")))
         p.add_argument("--name")
@@ -466,11 +477,16 @@ def parser() -> argparse.ArgumentParser:
         p.add_argument("--layers", type=int, default=4)
         p.add_argument("--heads", type=int, default=4)
         p.add_argument("--ff", type=int, default=1024)
+    from .serve_encoder import add_parser as add_serve_encoder
+    add_serve_encoder(sub)
     return ap
 
 
 def main(argv: list[str] | None = None) -> int:
     a = parser().parse_args(argv)
+    if a.command == "serve-encoder":  # answers in binary frames, a missing torch included
+        from .serve_encoder import cmd_serve_encoder
+        return cmd_serve_encoder(a)
     if a.command != "check":
         try:
             import torch  # noqa: F401

@@ -37,7 +37,8 @@ import re
 import sys
 from collections import defaultdict
 
-from .benchmark import CHUNKER_ID, CHUNKING, _write_atomic
+from .benchmark import CHUNKER_ID, CHUNKING
+from .fsutil import atomic_open, write_text_atomic
 from .chunker import windows, words
 
 SPLITS = ("disease", "procedure", "drug")
@@ -158,13 +159,11 @@ def main(argv: list[str] | None = None) -> int:
     # notes
     out = os.path.abspath(a.out)
     os.makedirs(os.path.join(out, "notes"), exist_ok=True)
-    tmp = os.path.join(out, "notes", ".discharge.csv.tmp")
-    with open(tmp, "w", newline="", encoding="utf-8") as f:
+    with atomic_open(os.path.join(out, "notes", "discharge.csv"), "w", newline="", encoding="utf-8") as f:
         w = csv.DictWriter(f, fieldnames=["note_id", "patient_id", "note_type", "text"])
         w.writeheader()
         for h in sorted(notes):
             w.writerow({"note_id": h, "patient_id": h, "note_type": "Discharge summary", "text": notes[h]})
-    os.replace(tmp, os.path.join(out, "notes", "discharge.csv"))
     # chunk mapping
     mapping: dict[str, list[str]] = {}
     unmapped: list[str] = []
@@ -191,14 +190,14 @@ def main(argv: list[str] | None = None) -> int:
             old = labels.get((qid, ours))
             if old is None or PRIORITY.index(typ) < PRIORITY.index(old):
                 labels[(qid, ours)] = typ
-    _write_atomic(os.path.join(out, "queries.jsonl"), "".join(json.dumps(q) + "\n" for q in queries))
-    _write_atomic(os.path.join(out, "qrels.tsv"), "".join(f"{q}\t{c}\t{t}\n" for (q, c), t in labels.items()))
+    write_text_atomic(os.path.join(out, "queries.jsonl"), "".join(json.dumps(q) + "\n" for q in queries))
+    write_text_atomic(os.path.join(out, "qrels.tsv"), "".join(f"{q}\t{c}\t{t}\n" for (q, c), t in labels.items()))
     stats = {"notes": len(notes), "cliniq_chunks": sum(len(v) for v in by_note.values()), "mapped_chunks": len(mapping),
              "unmapped_chunks": len(unmapped), "labels_lost": lost, "queries": len(queries), "qrels": len(labels)}
     meta = {"name": os.path.basename(out), "chunking": CHUNKING, "chunker": CHUNKER_ID,
             "source": "CliniQ (zhao-zy15/CliniQ) on MIMIC-III, labels mapped to drehr chunks", "counts": stats}
-    _write_atomic(os.path.join(out, "bench.json"), json.dumps(meta, indent=2) + "\n")
-    _write_atomic(os.path.join(out, "mapping.json"), json.dumps({"stats": stats, "unmapped": unmapped[:1000]}, indent=1) + "\n")
+    write_text_atomic(os.path.join(out, "bench.json"), json.dumps(meta, indent=2) + "\n")
+    write_text_atomic(os.path.join(out, "mapping.json"), json.dumps({"stats": stats, "unmapped": unmapped[:1000]}, indent=1) + "\n")
     print(json.dumps(stats))
     return 0
 
@@ -224,16 +223,15 @@ def read_queries_qrels(bdir: str) -> tuple[list[dict], list[tuple[str, str, str]
 def exact(bdir: str, out: str) -> int:
     """CliniQ's chunks as one-chunk notes grouped by admission: eval.py's setting, chunk for chunk."""
     os.makedirs(os.path.join(out, "notes"), exist_ok=True)
-    tmp = os.path.join(out, "notes", ".cliniq_corpus.jsonl.tmp")
     ids = set()
-    with open(os.path.join(bdir, "corpus.jsonl"), encoding="utf-8") as f, open(tmp, "w", encoding="utf-8") as o:
+    with open(os.path.join(bdir, "corpus.jsonl"), encoding="utf-8") as f, \
+            atomic_open(os.path.join(out, "notes", "cliniq_corpus.jsonl"), "w", encoding="utf-8") as o:
         for line in f:
             if line.strip():
                 d = json.loads(line)
                 ids.add(d["_id"])
                 o.write(json.dumps({"note_id": d["_id"], "patient_id": d["_id"].rsplit("_", 1)[0],
                                     "note_type": "Discharge summary chunk", "text": d["text"]}) + "\n")
-    os.replace(tmp, os.path.join(out, "notes", "cliniq_corpus.jsonl"))
     queries, rows = read_queries_qrels(bdir)
     labels: dict[tuple[str, str], str] = {}
     lost = 0
@@ -244,12 +242,12 @@ def exact(bdir: str, out: str) -> int:
         old = labels.get((q, c + "::0"))
         if old is None or PRIORITY.index(t) < PRIORITY.index(old):
             labels[(q, c + "::0")] = t
-    _write_atomic(os.path.join(out, "queries.jsonl"), "".join(json.dumps(q) + "\n" for q in queries))
-    _write_atomic(os.path.join(out, "qrels.tsv"), "".join(f"{q}\t{c}\t{t}\n" for (q, c), t in labels.items()))
+    write_text_atomic(os.path.join(out, "queries.jsonl"), "".join(json.dumps(q) + "\n" for q in queries))
+    write_text_atomic(os.path.join(out, "qrels.tsv"), "".join(f"{q}\t{c}\t{t}\n" for (q, c), t in labels.items()))
     stats = {"cliniq_chunks": len(ids), "labels_lost": lost, "queries": len(queries), "qrels": len(labels)}
     meta = {"name": os.path.basename(out), "chunking": CHUNKING, "chunker": CHUNKER_ID, "single": "patient",
             "source": "CliniQ (zhao-zy15/CliniQ) on MIMIC-III, CliniQ's own chunks (exact mode)", "counts": stats}
-    _write_atomic(os.path.join(out, "bench.json"), json.dumps(meta, indent=2) + "\n")
+    write_text_atomic(os.path.join(out, "bench.json"), json.dumps(meta, indent=2) + "\n")
     print(json.dumps(stats))
     return 0
 

@@ -1,10 +1,12 @@
 """Crash-safe file writing: temp file or temp folder, fsync, rename."""
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
 import tempfile
+from typing import IO, Iterator
 
 
 def fsync_dir(path: str) -> None:
@@ -20,13 +22,19 @@ def fsync_dir(path: str) -> None:
         os.close(fd)
 
 
-def write_bytes_atomic(path: str, data: bytes) -> None:
+@contextlib.contextmanager
+def atomic_open(path: str, mode: str = "w", **kwargs) -> Iterator[IO]:
+    """Opens a temp file beside `path` for writing; on a clean exit it is fsynced and renamed over `path` (a reader
+    sees the old file or the new one, never half of one); on an exception it is removed. The one atomic writer:
+    every other helper here and every streaming writer (CSV, safetensors) goes through it."""
+    if "w" not in mode:
+        raise ValueError("atomic_open writes a new file: mode must contain 'w'")
     d = os.path.dirname(os.path.abspath(path))
     os.makedirs(d, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=d)
     try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
+        with os.fdopen(fd, mode, **kwargs) as f:
+            yield f
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
@@ -35,6 +43,16 @@ def write_bytes_atomic(path: str, data: bytes) -> None:
             os.unlink(tmp)
         raise
     fsync_dir(d)
+
+
+def write_bytes_atomic(path: str, data: bytes) -> None:
+    with atomic_open(path, "wb") as f:
+        f.write(data)
+
+
+def write_text_atomic(path: str, text: str) -> None:
+    with atomic_open(path, "w", encoding="utf-8", newline="\n") as f:
+        f.write(text)
 
 
 def write_json_atomic(path: str, obj, indent: int | None = 2) -> None:

@@ -1,6 +1,7 @@
 """Loads a base model folder: ours (drehr.json + model.safetensors) or a Hugging Face BERT checkpoint
 (config.json + model.safetensors or pytorch_model.bin, tokenizer.json or vocab.txt), e.g. bge-base-en-v1.5 or
-THUMedInfo/DR.EHR-small. HF parameter names map onto model.BertEncoder by dropping the "bert." prefix and the
+THUMedInfo/DR.EHR-small. A folder with neither weights file but an ONNX graph (onnx/model.onnx, e.g. models/demo)
+loads its weights from the graph's initializers (onnx_load.py). HF parameter names map onto model.BertEncoder by dropping the "bert." prefix and the
 pooler/MLM heads; old TF-style names (LayerNorm.gamma/beta) are renamed."""
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ class Base:
     tokenizer: Tokenizer
     meta: dict            # pooling, normalize, max_length, prefix (from drehr.json or defaults)
     path: str
-    weights: str | None   # the weights file loaded, None when started from scratch
+    weights: str | None   # the weights file loaded (.safetensors, .bin or .onnx), None when started from scratch
 
 
 def map_hf_state(sd: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
@@ -87,8 +88,10 @@ def load_base(folder: str, from_scratch: bool = False, seed: int = 0) -> Base:
     if len(tok) > config.vocab_size:
         raise ValueError(f"{folder}: the tokenizer has {len(tok)} pieces but config.json vocab_size is {config.vocab_size}")
     meta_path = os.path.join(folder, "drehr.json")
+    meta_onnx = None
     if os.path.exists(meta_path):
         d = _read_json(meta_path)
+        meta_onnx = d.get("onnx") if isinstance(d.get("onnx"), str) else None
         meta = {"pooling": d.get("pooling", "mean"), "normalize": d.get("normalize", True),
                 "max_length": d.get("max_length", {"passage": 160, "query": 16}),
                 "prefix": d.get("prefix", {"query": "", "passage": ""}), "id": d.get("id"), "provenance": d.get("provenance")}
@@ -104,10 +107,16 @@ def load_base(folder: str, from_scratch: bool = False, seed: int = 0) -> Base:
             if os.path.exists(p):
                 weights = p
                 break
+        onnx_rel = meta_onnx or "onnx/model.onnx"
+        if weights is None and os.path.exists(os.path.join(folder, onnx_rel)):
+            weights = os.path.join(folder, onnx_rel)
         if weights is None:
-            raise ValueError(f"{folder} has no weights (model.safetensors or pytorch_model.bin); "
+            raise ValueError(f"{folder} has no weights (model.safetensors, pytorch_model.bin or {onnx_rel}); "
                              "give a folder with weights, or start from scratch (train.from_scratch / --from-scratch)")
-        if weights.endswith(".safetensors"):
+        if weights.endswith(".onnx"):
+            from .onnx_load import onnx_state_dict
+            sd = onnx_state_dict(weights, {k: v.shape for k, v in model.state_dict().items()})
+        elif weights.endswith(".safetensors"):
             sd = load_safetensors(weights)
         else:
             try:

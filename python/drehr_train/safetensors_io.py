@@ -6,11 +6,12 @@ then the raw little-endian tensor bytes.
 from __future__ import annotations
 
 import json
-import os
 import struct
 
 import numpy as np
 import torch
+
+from .fsutil import atomic_open
 
 _DTYPES = {
     "F32": (np.float32, torch.float32), "F16": (np.float16, torch.float16), "F64": (np.float64, torch.float64),
@@ -56,7 +57,7 @@ def load_safetensors(path: str) -> dict[str, torch.Tensor]:
 
 
 def save_safetensors(tensors: dict[str, torch.Tensor], path: str, metadata: dict[str, str] | None = None) -> None:
-    """Writes to path + '.tmp', fsyncs, renames (a crash leaves the old file or none, never half of one)."""
+    """Writes atomically (fsutil.atomic_open: a crash leaves the old file or none, never half of one)."""
     header: dict = {}
     blobs = []
     off = 0
@@ -73,12 +74,8 @@ def save_safetensors(tensors: dict[str, torch.Tensor], path: str, metadata: dict
         header["__metadata__"] = {k: str(v) for k, v in metadata.items()}
     hb = json.dumps(header, separators=(",", ":")).encode()
     hb += b" " * ((8 - len(hb) % 8) % 8)
-    tmp = path + ".tmp"
-    with open(tmp, "wb") as f:
+    with atomic_open(path, "wb") as f:
         f.write(struct.pack("<Q", len(hb)))
         f.write(hb)
         for b in blobs:
             f.write(b)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)

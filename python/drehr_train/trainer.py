@@ -1,5 +1,6 @@
 """The contrastive training loop shared by Stage I and Stage II: chunks against their positive entity strings with
-the Multi-Similarity loss, in-batch negatives, optional false-negative masking, AdamW with linear warmup/decay,
+the Multi-Similarity loss, in-batch negatives, optional false-negative masking, optional mined hard-negative chunks
+(Stage II, `hard_negatives`: an added entity-anchored Multi-Similarity term, see hard_negative_loss), AdamW with linear warmup/decay,
 gradient accumulation, bf16 autocast on CUDA, DDP under torchrun, crash-safe checkpoints, resume, and progress
 events. SIGTERM/SIGINT/SIGHUP end the current step, write a checkpoint and raise Interrupted (exit 130)."""
 from __future__ import annotations
@@ -49,6 +50,7 @@ class TrainParams:
     scale_neg: float = 50.0
     pooling: str = "mean"
     max_minutes: float = 0.0      # > 0: end training (as done, with a checkpoint) once this much wall time has passed
+    hard_negatives: int = 0       # Stage II: BM25-mined hard-negative chunks per batch chunk (hardneg.py); 0 = in-batch only
 
     @classmethod
     def from_dict(cls, d: dict) -> "TrainParams":
@@ -60,6 +62,8 @@ class TrainParams:
         for k in ("batch_size", "grad_accum", "num_pos"):
             if not isinstance(getattr(p, k), int) or getattr(p, k) < 1:
                 raise ValueError(f"train.{k} must be a whole number >= 1")
+        if not isinstance(p.hard_negatives, int) or isinstance(p.hard_negatives, bool) or p.hard_negatives < 0:
+            raise ValueError("train.hard_negatives must be a whole number >= 0")
         if not (p.lr > 0) or not (0 <= p.warmup < 1):
             raise ValueError("train.lr must be > 0 and train.warmup in [0, 1)")
         return p
@@ -124,6 +128,48 @@ def prepare(records: list[dict]) -> list[tuple[str, list[str]]]:
     return out
 
 
+def prepare_hard(records: list[dict]) -> list[dict[str, list[str]]]:
+    """Aligned with prepare(): each kept record's hard negatives, normalized entity -> chunk texts (best first)."""
+    out = []
+    for r in records:
+        if not any(norm_term(p) for p in r.get("positives", [])):
+            continue
+        out.append({k: [t for _i, t in v] for k, v in (r.get("hard_negatives") or {}).items() if v})
+    return out
+
+
+def pick_hard_negatives(sampled: list[list[str]], hard: list[dict[str, list[str]]], n: int, rng: random.Random
+                        ) -> list[tuple[str, str]]:
+    """(entity, chunk text) hard negatives of one batch: for each chunk, one of its sampled positives that has hard
+    negatives (chosen by rng) and up to n of that entity's negatives, best first."""
+    out = []
+    for s, h in zip(sampled, hard):
+        cands = [e for e in dict.fromkeys(s) if h.get(e)]
+        if not cands or n <= 0:
+            continue
+        e = rng.choice(cands)
+        out.extend((e, t) for t in h[e][:n])
+    return out
+
+
+def hard_negative_loss(ee: torch.Tensor, ce: torch.Tensor, he: torch.Tensor, pos: torch.Tensor, owner: torch.Tensor,
+                       params: "TrainParams") -> torch.Tensor:
+    """The entity-anchored Multi-Similarity term of the hard negatives: for each entity string of the batch that
+    has hard negatives, its positives are the batch chunks it was sampled for, its negatives only its own hard
+    negative chunks (owner[k] = the entity index of hard negative k). ee [E, d], ce [B, d], he [H, d], pos [B, E]."""
+    E = ee.shape[0]
+    H = he.shape[0]
+    sim = ee @ torch.cat([ce, he]).T                       # [E, B + H]
+    p = torch.cat([pos.T, torch.zeros(E, H, dtype=torch.bool, device=pos.device)], dim=1)
+    n = torch.zeros(E, ce.shape[0] + H, dtype=torch.bool, device=pos.device)
+    n[owner, ce.shape[0] + torch.arange(H, device=pos.device)] = True
+    rows = n.any(dim=1) & p.any(dim=1)
+    if not bool(rows.any()):
+        return sim.sum() * 0.0
+    return multi_similarity_loss(sim[rows], p[rows], n[rows], params.threshold, params.eps, params.scale_pos,
+                                 params.scale_neg)
+
+
 def sample_positives(pos: list[str], n: int, rng: random.Random) -> list[str]:
     """n positives: without replacement when there are enough, else all of them plus draws to fill n."""
     if len(pos) >= n:
@@ -186,6 +232,7 @@ def train(model: BertEncoder, tok: Tokenizer, records: list[dict], params: Train
     data = prepare(records)
     if not data:
         raise ValueError(f"{stage}: no chunk has a positive; nothing to train on")
+    hard = prepare_hard(records) if params.hard_negatives > 0 else [{} for _ in data]
     held = prepare(heldout or [])
     per_step = params.batch_size * params.grad_accum * world
     steps_per_epoch = max(1, len(data) // per_step) if len(data) >= per_step else 1
@@ -239,7 +286,10 @@ def train(model: BertEncoder, tok: Tokenizer, records: list[dict], params: Train
                 pools = [set(data[i][1]) for i in idx]
                 strings, pos, neg = batch_masks([list(dict.fromkeys(s)) for s in sampled], pools,
                                                 params.mask_false_negatives)
-                c = tok.batch([data[i][0] for i in idx], params.max_length["passage"])
+                # Hard negatives join the chunk side of the same forward (one forward per backward under DDP).
+                hn = pick_hard_negatives(sampled, [hard[i] for i in idx], params.hard_negatives,
+                                         random.Random(f"{params.seed}:hard:{gidx}:{rank}")) if params.hard_negatives else []
+                c = tok.batch([data[i][0] for i in idx] + [t for _e, t in hn], params.max_length["passage"])
                 e = tok.batch(strings, params.max_length["query"])
                 args = [torch.tensor(x, device=dev) for x in (c.input_ids, c.attention_mask, e.input_ids, e.attention_mask)]
                 sync = world > 1 and a < params.grad_accum - 1
@@ -250,8 +300,13 @@ def train(model: BertEncoder, tok: Tokenizer, records: list[dict], params: Train
                             ce, ee = net(*args)
                     else:
                         ce, ee = net(*args)
-                    loss = multi_similarity_loss(ce.float() @ ee.float().T, pos.to(dev), neg.to(dev), params.threshold,
+                    ce, he = ce[:micro].float(), ce[micro:].float()
+                    loss = multi_similarity_loss(ce @ ee.float().T, pos.to(dev), neg.to(dev), params.threshold,
                                                  params.eps, params.scale_pos, params.scale_neg)
+                    if hn:
+                        index = {x: j for j, x in enumerate(strings)}
+                        owner = torch.tensor([index[x] for x, _t in hn], device=dev)
+                        loss = loss + hard_negative_loss(ee.float(), ce, he, pos.to(dev), owner, params)
                     (loss / params.grad_accum).backward()
                 losses.append(float(loss.detach()))
                 samples += micro * world

@@ -1,5 +1,6 @@
 /** `drehr index|search|status`: the Engine in-process. Results go to stdout, everything else to stderr. */
-import type { IndexResult, SearchMode, SearchResult } from '../shared/protocol';
+import { DEFAULT_SEARCH_MODE, SEARCH_MODES, isSearchMode } from '../shared/defaults';
+import type { IndexResult, SearchResult } from '../shared/protocol';
 import { Engine } from '../sidecar/engine';
 import { stderrLogger } from '../sidecar/log';
 import { intFlag, parseArgs, stringFlag, UsageError } from './args';
@@ -31,6 +32,8 @@ export async function indexCommand(argv: string[]): Promise<number> {
     progress.end();
     process.off('SIGINT', onSigint);
     await engine.close();
+    // An index build that stalled was left running in native threads, which would keep the process alive.
+    setTimeout(() => process.exit(), 2000).unref();
   }
 }
 
@@ -49,8 +52,8 @@ export async function searchCommand(argv: string[]): Promise<number> {
   const [folder, ...words] = args.positionals;
   const query = words.join(' ');
   if (!query.trim()) throw new UsageError('a query is needed: drehr search <folder> <query>');
-  const mode = (stringFlag(args, 'mode') ?? 'hybrid') as SearchMode;
-  if (!['hybrid', 'dense', 'bm25'].includes(mode)) throw new UsageError('--mode must be hybrid, dense or bm25');
+  const mode = stringFlag(args, 'mode') ?? DEFAULT_SEARCH_MODE;
+  if (!isSearchMode(mode)) throw new UsageError(`--mode must be one of ${SEARCH_MODES.join(', ')}`);
   const k = intFlag(args, 'k', 1, 1000) ?? 10;
   const config = engineConfigFrom(folder, args);
   const engine = await Engine.open(config, stderrLogger);

@@ -1,11 +1,13 @@
 #!/usr/bin/env node
 /** `drehr`: the command-line tool (dist/cli.js). Exit codes in exitCodes.ts and README.md. */
+import '../shared/nativeEnvInit'; // first: native libraries read it when they load
 import { evalCommand } from '../eval/cli';
 import { errorMessage } from '../sidecar/errors';
 import { UsageError } from './args';
 import { chunksCommand } from './chunksCommand';
 import { indexCommand, searchCommand, statusCommand } from './commands';
 import { EXIT, exitCodeOf } from './exitCodes';
+import { SYNTH_USAGE, synthCommand } from './synthCommand';
 
 const USAGE = `Usage:
   drehr index <folder> [--model DIR] [--index DIR] [--rebuild] [--device auto|cpu|cuda] [--threads N] [--batch-chunks N] [--json]
@@ -13,6 +15,7 @@ const USAGE = `Usage:
   drehr status <folder> [--model DIR] [--index DIR] [--json]
   drehr chunks <folder> --out FILE.jsonl [--words 100] [--overlap 10] [--min-words 50]
   drehr eval ...            (see drehr eval --help)
+${SYNTH_USAGE}
 Exit codes: 0 ok, 1 error, 2 usage, 3 model invalid or device unavailable, 4 index locked, corrupt or missing,
 5 search found nothing, 130 cancelled.`;
 
@@ -29,6 +32,8 @@ async function run(argv: string[]): Promise<number> {
       return chunksCommand(rest);
     case 'eval':
       return evalCommand(rest);
+    case 'synth':
+      return synthCommand(rest);
     case '-h':
     case '--help':
     case 'help':

@@ -5,6 +5,7 @@
  */
 import * as vscode from 'vscode';
 import type { Ctx } from '../ctx';
+import { SEARCH_MODES } from '../shared/defaults';
 import { ListPatients, Search, type SearchHit, type SearchMode, type SearchResult } from '../shared/protocol';
 import { explainError, isCancellation, type ErrorAction } from '../sidecar-client/errors';
 import { openHit } from '../views/openHit';
@@ -12,7 +13,6 @@ import { hitItemText, resultTitle } from './searchItems';
 import { reportError, requireFolder, runAction } from './guard';
 
 export const DEBOUNCE_MS = 250;
-const MODES: SearchMode[] = ['hybrid', 'dense', 'bm25'];
 
 export interface SearchRequest {
   query: string;
@@ -43,7 +43,7 @@ interface HitItem extends vscode.QuickPickItem {
 
 function modeButton(mode: SearchMode): vscode.QuickInputButton {
   const icon = mode === 'dense' ? 'symbol-numeric' : mode === 'bm25' ? 'whole-word' : 'combine';
-  const next = MODES[(MODES.indexOf(mode) + 1) % MODES.length];
+  const next = SEARCH_MODES[(SEARCH_MODES.indexOf(mode) + 1) % SEARCH_MODES.length];
   return { iconPath: new vscode.ThemeIcon(icon), tooltip: `Ranking: ${mode} (click for ${next})` };
 }
 
@@ -101,7 +101,7 @@ export function showSearchPick(ctx: Ctx, o: { patientId?: string; value?: string
 
   qp.onDidChangeValue(run);
   qp.onDidTriggerButton(() => {
-    mode = MODES[(MODES.indexOf(mode) + 1) % MODES.length];
+    mode = SEARCH_MODES[(SEARCH_MODES.indexOf(mode) + 1) % SEARCH_MODES.length];
     qp.buttons = [modeButton(mode)];
     qp.title = baseTitle();
     run(qp.value);

@@ -5,6 +5,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { DEFAULT_MAX_FILE_BYTES } from '../shared/defaults';
 import type { ChunkingOptions, ColumnMapping, Problem } from '../shared/protocol';
 import { chunkNote } from '../sidecar/notes/chunker';
 import { noteFormat, parseNoteFile } from '../sidecar/notes/parse';
@@ -19,7 +20,7 @@ export interface Corpus {
 }
 
 export const DEFAULT_COLUMNS: ColumnMapping = { text: '', patientId: '', noteId: '', noteType: '', date: '' };
-export const MAX_NOTE_BYTES = 64 * 1024 * 1024;
+export const MAX_NOTE_BYTES = DEFAULT_MAX_FILE_BYTES;
 
 function walk(root: string, rel = ''): string[] {
   const out: string[] = [];

@@ -10,10 +10,10 @@ import type { ChunkingOptions, EngineConfig, Problem, SearchParams, SearchResult
 import { rankerSearch, type BenchIssue, type EvalReport, type RankerName, type RankerResult } from '../shared/webview-eval';
 import { BenchmarkError, checkAgainstCorpus, chunkingMismatch, readBenchmark } from './benchmark';
 import { DEFAULT_COLUMNS, MAX_NOTE_BYTES, readCorpus } from './corpus';
-import { DEFAULT_EXCLUDE, DEFAULT_INCLUDE } from '../sidecar/defaults';
+import { DEFAULT_CHUNKING as SHARED_CHUNKING, DEFAULT_EXCLUDE, DEFAULT_INCLUDE } from '../shared/defaults';
 import { candidatePairs, runRanker, type Ranker } from './run';
 
-export const DEFAULT_CHUNKING: ChunkingOptions = { words: 100, overlap: 10, minWords: 50 };
+export const DEFAULT_CHUNKING: ChunkingOptions = { ...SHARED_CHUNKING };
 /**
  * eval.py ranks the whole corpus; we ask for that up to the engine's largest k (src/sidecar/search.ts MAX_K),
  * and above it rank each note with a search restricted to the note.

@@ -3,7 +3,7 @@
  * plus a summary of what was removed and the noise estimate behind it. The pairs keep their format, so the
  * trainer (python/drehr_train/stage2_data.py) reads the cleaned file like any other.
  */
-import type { Label, Pair } from '../shared/pairs';
+import type { Decision, Pair } from '../shared/pairs';
 import type { NumbersView } from '../shared/webview-pairs';
 
 export interface CleanOptions {
@@ -31,7 +31,7 @@ export interface CleanSummary {
 
 export function cleanPairs(
   pairs: readonly Pair[],
-  labelOf: (id: string) => Label | undefined,
+  labelOf: (id: string) => Decision | undefined,
   o: CleanOptions,
 ): { lines: string[]; counts: Pick<CleanSummary, 'pairs' | 'kept' | 'removedNoise' | 'removedUnsure' | 'keptUnlabelled' | 'keptValid' | 'keptUnsure'> } {
   const lines: string[] = [];

@@ -3,7 +3,7 @@
  * number), the current label of each pair (its last line; `unlabel` = unlabelled) and each reviewer's own
  * current labels (for kappa). The file side (append, fsync, other windows) is labelLog.ts.
  */
-import { LABELS, LABELS_FORMAT, LABELS_VERSION, type Label, type LabelAction, type LabelLine, type LabelSample } from '../shared/pairs';
+import { DECISIONS, LABELS_FORMAT, LABELS_VERSION, type Decision, type Label, type LabelLine } from '../shared/pairs';
 import type { LineProblem } from './pairsFile';
 
 export class LabelLogTooNewError extends Error {
@@ -22,9 +22,11 @@ function isObject(x: unknown): x is Record<string, unknown> {
   return typeof x === 'object' && x !== null && !Array.isArray(x);
 }
 
-export function isLabelAction(x: unknown): x is LabelAction {
-  return x === 'unlabel' || (typeof x === 'string' && (LABELS as readonly string[]).includes(x));
+export function isLabelAction(x: unknown): x is Label {
+  return x === 'unlabel' || (typeof x === 'string' && (DECISIONS as readonly string[]).includes(x));
 }
+
+type LabelSample = NonNullable<LabelLine['sample']>;
 
 function isSample(x: unknown): x is LabelSample {
   return isObject(x) && Number.isInteger(x.seed) && Number.isInteger(x.rank);
@@ -54,7 +56,7 @@ export function parseLabelLine(text: string): ParsedLabelLine {
 }
 
 export interface CurrentLabel {
-  label: Label;
+  label: Decision;
   reviewer: string;
   sample?: LabelSample;
 }
@@ -62,10 +64,10 @@ export interface CurrentLabel {
 /** Folds label lines, in file order, into each pair's current label and each reviewer's labels. */
 export class LabelState {
   readonly current = new Map<string, CurrentLabel>();
-  readonly byReviewer = new Map<string, Map<string, Label>>();
+  readonly byReviewer = new Map<string, Map<string, Decision>>();
   /** Broken lines (by line number) seen so far. */
   readonly problems: LineProblem[] = [];
-  /** Label lines applied so far (never decreases: a change counter). */
+  /** Decision lines applied so far (never decreases: a change counter). */
   lines = 0;
 
   apply(l: LabelLine): void {
@@ -81,12 +83,12 @@ export class LabelState {
     mine.set(l.pair_id, l.label);
   }
 
-  labelOf(id: string): Label | undefined {
+  labelOf(id: string): Decision | undefined {
     return this.current.get(id)?.label;
   }
 
   /** A reviewer's own current label of a pair. */
-  reviewerLabel(reviewer: string, id: string): Label | undefined {
+  reviewerLabel(reviewer: string, id: string): Decision | undefined {
     return this.byReviewer.get(reviewer)?.get(id);
   }
 }

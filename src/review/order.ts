@@ -2,12 +2,12 @@
  * Orders and filters of the review, pure: file order, a seeded random sample (a deterministic shuffle of the
  * whole file, so a rank means the same thing in every window and every session) and most suspicious first.
  */
-import type { EntityType, Label, Pair, PairGenerator } from '../shared/pairs';
+import type { EntityType, Decision, Pair, GeneratorName } from '../shared/pairs';
 
 export type ReviewOrder = 'file' | 'sample' | 'suspicious';
 export const REVIEW_ORDERS: readonly ReviewOrder[] = ['file', 'sample', 'suspicious'];
 
-export type LabelState = 'any' | 'unlabelled' | 'labelled' | Label;
+export type LabelState = 'any' | 'unlabelled' | 'labelled' | Decision;
 export const LABEL_STATES: readonly LabelState[] = ['any', 'unlabelled', 'labelled', 'valid', 'noise', 'unsure'];
 
 export interface ReviewFilter {
@@ -16,7 +16,7 @@ export interface ReviewFilter {
   evidence?: 'explicit' | 'implicit';
   /** Case-insensitive substring of the entity. */
   entity?: string;
-  generator?: PairGenerator;
+  generator?: GeneratorName;
 }
 
 /** mulberry32: a small, well-mixed 32-bit PRNG; the same seed gives the same sequence everywhere. */
@@ -61,14 +61,14 @@ export function isEmptyFilter(f: ReviewFilter): boolean {
 }
 
 /** The generator of a pair: its `generator` key, else guessed from `produced_by`. */
-export function generatorOf(p: Pair): PairGenerator | undefined {
+export function generatorOf(p: Pair): GeneratorName | undefined {
   if (p.generator) return p.generator;
   if (p.produced_by.startsWith('graph')) return 'graph';
   if (p.produced_by === 'llm') return 'llm';
   return undefined;
 }
 
-export function matchesLabel(state: LabelState | undefined, label: Label | undefined): boolean {
+export function matchesLabel(state: LabelState | undefined, label: Decision | undefined): boolean {
   switch (state ?? 'any') {
     case 'any':
       return true;
@@ -82,7 +82,7 @@ export function matchesLabel(state: LabelState | undefined, label: Label | undef
 }
 
 /** A predicate over pairs for a filter; `labelOf` gives a pair's current label. */
-export function filterPredicate(f: ReviewFilter, labelOf: (id: string) => Label | undefined): (p: Pair) => boolean {
+export function filterPredicate(f: ReviewFilter, labelOf: (id: string) => Decision | undefined): (p: Pair) => boolean {
   const needle = f.entity?.trim().toLowerCase() ?? '';
   return (p) =>
     (!f.type || p.entity_type === f.type) &&

@@ -3,7 +3,7 @@
  * incomplete line reported by number (never by content), the rest loaded. 100k pairs parse in well under a
  * second (bench/pairsReviewBench.ts).
  */
-import { ENTITY_TYPES, type EntityType, type Pair, type Suspicion, type SuspicionLine } from '../shared/pairs';
+import { parsePairLine, type Pair, type Suspicion, type SuspicionLine } from '../shared/pairs';
 
 export interface LineProblem {
   /** 1-based line number. */
@@ -42,30 +42,14 @@ export function forEachLine(text: string, fn: (line: string, no: number) => void
   return false;
 }
 
-export function normalizeEntityType(t: unknown): EntityType | undefined {
-  if (t === 'prescription') return 'drug';
-  return typeof t === 'string' && (ENTITY_TYPES as readonly string[]).includes(t) ? (t as EntityType) : undefined;
-}
-
-const REQUIRED = ['id', 'chunk_id', 'chunk_hash', 'entity', 'entity_type', 'produced_by', 'model', 'prompt_version'] as const;
-
 function isSuspicion(x: unknown): x is Suspicion {
-  return isObject(x) && typeof x.score === 'number' && Array.isArray(x.reasons);
+  return isObject(x) && typeof x.score === 'number' && Number.isFinite(x.score) && Array.isArray(x.reasons);
 }
 
-/** Checks one parsed line; returns the pair or what is wrong with it. */
-export function toPair(o: unknown): Pair | string {
-  if (!isObject(o)) return 'not a JSON object';
-  for (const k of REQUIRED) {
-    if (k === 'chunk_hash' || k === 'model' || k === 'prompt_version') {
-      if (typeof o[k] !== 'string') return `"${k}" is missing or not a string`;
-    } else if (typeof o[k] !== 'string' || o[k] === '') return `"${k}" is missing or empty`;
-  }
-  const type = normalizeEntityType(o.entity_type);
-  if (!type) return `"entity_type" must be diagnosis, procedure or drug`;
-  const p = o as unknown as Pair;
-  p.entity_type = type;
-  if (p.evidence !== undefined && !Array.isArray(p.evidence)) delete p.evidence;
+/** One line → a pair (src/shared/pairs.ts parsePairLine, the one reader of the format) or what is wrong with it. */
+export function toPair(line: string): Pair | string {
+  const p = parsePairLine(line);
+  if ('error' in p) return p.error;
   if (p.suspicion !== undefined && !isSuspicion(p.suspicion)) delete p.suspicion;
   return p;
 }
@@ -78,17 +62,10 @@ export function parsePairs(text: string): ParsedPairs {
   const seen = new Set<string>();
   const noNewline = forEachLine(text, (line, no) => {
     lastLine = no;
-    let o: unknown;
-    try {
-      o = JSON.parse(line);
-    } catch {
-      problems.push({ line: no, message: 'malformed JSON; skipped' });
-      lastBroken = no;
-      return;
-    }
-    const p = toPair(o);
+    const p = toPair(line);
     if (typeof p === 'string') {
       problems.push({ line: no, message: `${p}; skipped` });
+      if (p.startsWith('not valid JSON')) lastBroken = no;
       return;
     }
     if (seen.has(p.id)) {

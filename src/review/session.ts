@@ -4,7 +4,7 @@
  * to a sink (the LabelLog on disk; an array in tests), and the state is read back from the sink, so what the
  * view shows is always what the file says.
  */
-import { ENTITY_TYPES, type Label, type LabelLine, type Pair, type Suspicion } from '../shared/pairs';
+import { ENTITY_TYPES, type Decision, type LabelLine, type Pair, type Suspicion } from '../shared/pairs';
 import type { LabelState } from './labels';
 import { filterPredicate, isEmptyFilter, seededPermutation, suspiciousOrder, type ReviewFilter, type ReviewOrder } from './order';
 import { noiseEstimate, reviewerKappa, scoreQuality, type Kappa, type NoiseEstimate, type ReviewedPair } from './stats';
@@ -17,13 +17,13 @@ export interface LabelSink {
 interface UndoEntry {
   /** Position of the (first) pair when the decision was made, to go back to. */
   pairIndex: number;
-  items: { id: string; prev: Label | undefined; prevSample?: LabelLine['sample'] }[];
+  items: { id: string; prev: Decision | undefined; prevSample?: LabelLine['sample'] }[];
 }
 
 export interface ReviewNumbers {
   pairs: number;
   reviewed: number;
-  byLabel: Record<Label, number>;
+  byLabel: Record<Decision, number>;
   /** Decisions made in the random-sample order (the basis of the estimate). */
   sampled: number;
   noise: NoiseEstimate;
@@ -205,7 +205,7 @@ export class ReviewSession {
   }
 
   /** Labels the pair under the cursor and moves to the next one. */
-  decide(label: Label): LabelLine | undefined {
+  decide(label: Decision): LabelLine | undefined {
     const i = this.currentIndex;
     if (i === undefined) return undefined;
     const item = this.undoItem(i);
@@ -217,7 +217,7 @@ export class ReviewSession {
   }
 
   /** Labels every pair of the filtered list with one bulk id. Returns how many lines were written. */
-  bulk(label: Label): number {
+  bulk(label: Decision): number {
     if (this.view.length === 0) return 0;
     const id = `${Date.now().toString(36)}-${(this.bulkCount++).toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
     const items: UndoEntry['items'] = [];
@@ -262,7 +262,7 @@ export class ReviewSession {
   private computeNumbers(): ReviewNumbers {
     const state = this.sink.state;
     const reviewed: ReviewedPair[] = [];
-    const byLabel: Record<Label, number> = { valid: 0, noise: 0, unsure: 0 };
+    const byLabel: Record<Decision, number> = { valid: 0, noise: 0, unsure: 0 };
     let sampled = 0;
     for (const [id, cur] of state.current) {
       const i = this.indexById.get(id);
@@ -273,9 +273,9 @@ export class ReviewSession {
       const s = this.suspicionOf(p)?.score;
       reviewed.push({ label: cur.label, entityType: p.entity_type, explicit: p.explicit, sampled: cur.sample !== undefined, ...(s !== undefined ? { score: s } : {}) });
     }
-    const inFile = new Map<string, Map<string, Label>>();
+    const inFile = new Map<string, Map<string, Decision>>();
     for (const [r, m] of state.byReviewer) {
-      const mm = new Map<string, Label>();
+      const mm = new Map<string, Decision>();
       for (const [id, l] of m) if (this.indexById.has(id)) mm.set(id, l);
       if (mm.size) inFile.set(r, mm);
     }

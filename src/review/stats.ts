@@ -3,7 +3,7 @@
  * pairs, ROC AUC and top-10% precision of the suspicion score, Cohen's kappa between two reviewers.
  * Unit-tested against hand-computed values (test/unit/review/stats.test.ts).
  */
-import type { Label } from '../shared/pairs';
+import type { Decision } from '../shared/pairs';
 
 /** z for a two-sided 95% interval. */
 export const Z95 = 1.959963984540054;
@@ -34,7 +34,7 @@ export function wilson(k: number, n: number, z = Z95): Proportion | undefined {
 
 /** What the noise estimate needs of a reviewed pair. */
 export interface ReviewedPair {
-  label: Label;
+  label: Decision;
   entityType: string;
   explicit: boolean | undefined;
   /** The decision was made in the seeded random-sample order. */
@@ -139,13 +139,13 @@ export interface Kappa {
 }
 
 /** Cohen's kappa over the categories valid / noise / unsure for two raters' labels of the same items. */
-export function cohenKappa(pairs: readonly [Label, Label][]): { agreement: number; kappa: number | undefined } | undefined {
+export function cohenKappa(pairs: readonly [Decision, Decision][]): { agreement: number; kappa: number | undefined } | undefined {
   const n = pairs.length;
   if (n === 0) return undefined;
-  const cats: Label[] = ['valid', 'noise', 'unsure'];
+  const cats: Decision[] = ['valid', 'noise', 'unsure'];
   let agree = 0;
-  const a = new Map<Label, number>();
-  const b = new Map<Label, number>();
+  const a = new Map<Decision, number>();
+  const b = new Map<Decision, number>();
   for (const [x, y] of pairs) {
     if (x === y) agree++;
     a.set(x, (a.get(x) ?? 0) + 1);
@@ -162,14 +162,14 @@ export function cohenKappa(pairs: readonly [Label, Label][]): { agreement: numbe
  * Kappa between the two reviewers who labelled the most pairs in common; `byReviewer` maps reviewer → pair
  * id → that reviewer's current label. Undefined when no pair has two reviewers.
  */
-export function reviewerKappa(byReviewer: ReadonlyMap<string, ReadonlyMap<string, Label>>): Kappa | undefined {
+export function reviewerKappa(byReviewer: ReadonlyMap<string, ReadonlyMap<string, Decision>>): Kappa | undefined {
   const names = [...byReviewer.keys()].sort();
-  let best: { a: string; b: string; items: [Label, Label][] } | undefined;
+  let best: { a: string; b: string; items: [Decision, Decision][] } | undefined;
   for (let i = 0; i < names.length; i++) {
     for (let j = i + 1; j < names.length; j++) {
       const la = byReviewer.get(names[i])!;
       const lb = byReviewer.get(names[j])!;
-      const items: [Label, Label][] = [];
+      const items: [Decision, Decision][] = [];
       for (const [id, x] of la) {
         const y = lb.get(id);
         if (y) items.push([x, y]);

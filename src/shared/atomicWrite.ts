@@ -30,8 +30,8 @@ export function writeFileAtomicSync(file: string, data: string): void {
   }
 }
 
-export async function writeFileAtomic(file: string, data: string): Promise<void> {
-  const tmp = tempPathFor(file);
+/** Writes `data` to a new file `tmp` and fsyncs it. */
+async function writeTemp(tmp: string, data: string): Promise<void> {
   const fh = await fs.promises.open(tmp, 'w');
   try {
     await fh.writeFile(data, 'utf8');
@@ -39,10 +39,27 @@ export async function writeFileAtomic(file: string, data: string): Promise<void>
   } finally {
     await fh.close();
   }
+}
+
+export async function writeFileAtomic(file: string, data: string): Promise<void> {
+  const tmp = tempPathFor(file);
+  await writeTemp(tmp, data);
   try {
     await fs.promises.rename(tmp, file);
   } catch (e) {
     await fs.promises.rm(tmp, { force: true });
     throw e;
+  }
+}
+
+/** Creates `file` with `data` only if it does not exist yet (EEXIST otherwise); a half-written file is never visible. */
+export async function createFileAtomic(file: string, data: string): Promise<void> {
+  const tmp = tempPathFor(file);
+  await writeTemp(tmp, data);
+  try {
+    // link fails with EEXIST instead of replacing, unlike rename.
+    await fs.promises.link(tmp, file);
+  } finally {
+    await fs.promises.rm(tmp, { force: true });
   }
 }

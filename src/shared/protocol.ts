@@ -17,7 +17,12 @@ import { NotificationType, RequestType, RequestType0 } from 'vscode-jsonrpc';
 // ---------------------------------------------------------------------------------------------------------
 
 export type Device = 'auto' | 'cpu' | 'cuda';
-export type SearchMode = 'hybrid' | 'dense' | 'bm25';
+export type { SearchMode } from './defaults';
+import type { SearchMode } from './defaults';
+/** drehr.engine: onnxruntime in the sidecar, the trainer's PyTorch encoder in a Python child, or auto (torch when
+ * that Python has PyTorch with a usable CUDA GPU, else onnx). */
+export type EngineChoice = 'auto' | 'onnx' | 'torch';
+export const ENGINE_CHOICES: readonly EngineChoice[] = ['auto', 'onnx', 'torch'];
 
 /** Column mapping for CSV/JSONL exports: each value is a column name, or '' to use the built-in guesses. */
 export interface ColumnMapping {
@@ -46,6 +51,10 @@ export interface EngineConfig {
   /** Absolute path of the model folder (config.json, tokenizer.json, onnx/model.onnx, drehr.json). */
   modelDir: string;
   device: Device;
+  /** Which engine runs the model (default auto). */
+  engine?: EngineChoice;
+  /** The Python interpreter for the torch engine (default python3), found as the training commands find it. */
+  python?: string;
   include: string[];
   exclude: string[];
   columns: ColumnMapping;
@@ -65,6 +74,11 @@ export interface ModelInfo {
   trained: boolean;
   /** Which execution provider actually runs the model ('cpu' or 'cuda'). */
   device: 'cpu' | 'cuda';
+  /** Which engine runs the model: onnxruntime in the sidecar or PyTorch in a Python child (absent: onnx). */
+  engine?: 'onnx' | 'torch';
+  /** The torch engine's compute precision (fp32, fp16, bf16) and the GPU's name. */
+  dtype?: string;
+  gpu?: string;
   description?: string;
 }
 
@@ -127,20 +141,7 @@ export interface SearchHit {
 // Errors: the sidecar rejects requests with these codes; `data` carries the typed details.
 // ---------------------------------------------------------------------------------------------------------
 
-export const enum ErrorCodes {
-  /** The model folder is missing a file or holds an unreadable one. data: ModelErrorData. */
-  ModelInvalid = -32010,
-  /** CUDA was asked for explicitly and cannot be loaded. data: { reason }. */
-  DeviceUnavailable = -32011,
-  /** The index cannot be opened or read. data: { location, reason }. */
-  IndexCorrupt = -32020,
-  /** Another process (another window, the CLI) is writing the index. data: { location, holderPid }. */
-  IndexLocked = -32021,
-  /** A search before any index exists. */
-  NotIndexed = -32022,
-  /** The request's parameters are wrong (the message says which). */
-  BadRequest = -32030,
-}
+export { ErrorCodes } from './errorCodes';
 
 export interface ModelErrorData {
   modelDir: string;
@@ -260,25 +261,6 @@ export interface ChunkText {
 /** Host → sidecar (the pairs review). The chunks with these ids, in the same order; null for an id not in the index. */
 export const GetChunks = new RequestType<GetChunksParams, (ChunkText | null)[], void>('drehr/getChunks');
 
-export interface SynthScoreParams {
-  /** Correlates `drehr/progress` notifications. */
-  workId: string;
-  /** Absolute path of a pairs JSONL. */
-  pairsPath: string;
-  /** Where to write; default `<pairsPath>.suspicion.jsonl`. */
-  outPath?: string;
-}
-
-export interface SynthScoreResult {
-  /** Pairs scored. */
-  scored: number;
-  /** The file written. */
-  outPath: string;
-}
-
-/** Host → sidecar (implemented by synth generation; the review calls it). Suspicion scores for a pairs file. */
-export const SynthScore = new RequestType<SynthScoreParams, SynthScoreResult, void>('drehr/synthScore');
-
 export interface LoadModelParams {
   modelDir: string;
 }
@@ -317,3 +299,82 @@ export const Log = new NotificationType<LogParams>('drehr/log');
 
 /** Sidecar → host. The index changed (after indexing, or when another process changed it). */
 export const StatusChanged = new NotificationType<IndexStatus>('drehr/statusChanged');
+
+// ---------------------------------------------------------------------------------------------------------
+// Synthetic pairs (issue 7; formats in src/shared/pairs.ts and docs/CONTRACTS.md "Synthetic pairs")
+// ---------------------------------------------------------------------------------------------------------
+
+export interface SynthLlmParams {
+  /** Base URL of an OpenAI-compatible server (".../v1") or its full chat-completions URL. */
+  endpoint: string;
+  model: string;
+  /** From SecretStorage (editor) or DREHR_LLM_API_KEY (CLI); never logged. */
+  apiKey?: string;
+  concurrency: number;
+  timeoutSeconds: number;
+  /** Hosts other than loopback are refused unless this is true (drehr.llm.allowRemote, CLI --allow-remote). */
+  allowRemote: boolean;
+}
+
+export interface SynthGenerateParams {
+  workId: string;
+  generator: 'graph' | 'llm';
+  types: Array<'diagnosis' | 'procedure' | 'drug'>;
+  /** Absolute path of the pairs file (appended to; a second run resumes). */
+  outPath: string;
+  /** Knowledge graph file; default: the model folder's graph.jsonl.gz, else the shipped one. */
+  graphPath?: string;
+  llm?: SynthLlmParams;
+}
+
+export interface SynthGenerateResult {
+  outPath: string;
+  graphPath: string;
+  chunks: number;
+  /** (chunk, type) calls answered in this run. */
+  calls: number;
+  /** Calls already answered by an earlier run (resume). */
+  skipped: number;
+  /** Calls that failed for good in this run (asked again by the next run). */
+  failed: number;
+  /** Pairs written in this run (explicit + implicit). */
+  pairs: number;
+  explicit: number;
+  implicit: number;
+  /** Pairs not written because the file already held their id. */
+  duplicates: number;
+  promptTokens: number;
+  completionTokens: number;
+  cancelled: boolean;
+  /** Set when the run stopped early (e.g. every call failing): why, without note text. */
+  stopped?: string;
+  /** Distinct failure messages with counts, and what was repaired in the files (no note text). */
+  messages: string[];
+  durationMs: number;
+}
+
+/** Host → sidecar. Generate pairs for the workspace (indexed first if needed). Cancellable; progress via drehr/progress. */
+export const SynthGenerate = new RequestType<SynthGenerateParams, SynthGenerateResult, void>('drehr/synthGenerate');
+
+export interface SynthScoreParams {
+  workId: string;
+  pairsPath: string;
+  /** Default: `<pairsPath>.suspicion.jsonl` (one {pair_id, score, reasons, version, model_id} a line). */
+  outPath?: string;
+  graphPath?: string;
+}
+
+export interface SynthScoreResult {
+  outPath: string;
+  pairs: number;
+  scored: number;
+  /** Pairs whose chunk is no longer in the index or changed (scored without similarity). */
+  stale: number;
+  /** Broken lines of the pairs file (line numbers). */
+  brokenLines: number[];
+  modelId: string;
+  durationMs: number;
+}
+
+/** Host → sidecar. Suspicion scores for a pairs file, written beside it. Cancellable; progress via drehr/progress. */
+export const SynthScore = new RequestType<SynthScoreParams, SynthScoreResult, void>('drehr/synthScore');

@@ -5,17 +5,17 @@
  * once the sidecar answered (cached, prefetched). The webview only draws and turns keys and clicks into
  * requests. Browser-safe: type-only imports, no runtime dependency.
  */
-import type { EntityType, EvidenceSpan, Label, PairGenerator, Suspicion } from './pairs';
+import type { EntityType, EvidenceSpan, Decision, GeneratorName, Suspicion } from './pairs';
 
 export type ReviewOrderName = 'file' | 'sample' | 'suspicious';
-export type LabelStateName = 'any' | 'unlabelled' | 'labelled' | Label;
+export type LabelStateName = 'any' | 'unlabelled' | 'labelled' | Decision;
 
 export interface ReviewFilterView {
   type?: EntityType;
   label?: LabelStateName;
   evidence?: 'explicit' | 'implicit';
   entity?: string;
-  generator?: PairGenerator;
+  generator?: GeneratorName;
 }
 
 export interface PairDetails {
@@ -23,7 +23,7 @@ export interface PairDetails {
   entity: string;
   entityType: EntityType;
   explicit?: boolean;
-  generator?: PairGenerator;
+  generator?: GeneratorName;
   producedBy: string;
   model: string;
   promptVersion: string;
@@ -56,7 +56,7 @@ export interface ProportionView {
 export interface NumbersView {
   pairs: number;
   reviewed: number;
-  byLabel: Record<Label, number>;
+  byLabel: Record<Decision, number>;
   sampled: number;
   unsureInSample: number;
   noise?: ProportionView;
@@ -81,7 +81,7 @@ export interface ReviewView {
   /** Decisions now count for the noise estimate (random-sample order over the whole file). */
   sampling: boolean;
   pair?: PairDetails;
-  label?: Label;
+  label?: Decision;
   labelBy?: string;
   /** The pair's current label was given in the random-sample order. */
   labelSampled?: boolean;
@@ -113,14 +113,14 @@ export type PairsReviewToWebview =
 export type PairsReviewToHost =
   /** The script runs; `restore` is what the webview kept with setState (the host's own state wins). */
   | { type: 'ready'; restore?: { order: ReviewOrderName; seed: number; filter: ReviewFilterView; pairId?: string } }
-  | { type: 'decide'; label: Label }
+  | { type: 'decide'; label: Decision }
   | { type: 'undo' }
   | { type: 'move'; delta: number }
   | { type: 'goto'; position: number }
   | { type: 'setOrder'; order: ReviewOrderName; seed?: number }
   | { type: 'setFilter'; filter: ReviewFilterView }
-  /** Label the whole filtered list; the host asks for confirmation with the count. */
-  | { type: 'bulk'; label: Label }
+  /** Decision the whole filtered list; the host asks for confirmation with the count. */
+  | { type: 'bulk'; label: Decision }
   /** Open the source note at the chunk. */
   | { type: 'open' }
   /** Compute suspicion scores in the sidecar (drehr/synthScore). */
@@ -154,7 +154,7 @@ export function isReviewOrder(x: unknown): x is ReviewOrderName {
   return typeof x === 'string' && ORDERS.includes(x);
 }
 
-export function isLabelName(x: unknown): x is Label {
+export function isLabelName(x: unknown): x is Decision {
   return typeof x === 'string' && LABEL_NAMES.includes(x);
 }
 

@@ -7,6 +7,7 @@
  * Browser-safe: type-only imports, no runtime dependency. The evaluation and training webviews keep their
  * sections in webview-eval.ts and webview-training.ts.
  */
+import { isSearchMode } from './defaults';
 import type { PatientSummary, SearchHit, SearchMode, SearchResult } from './protocol';
 
 // ---------------------------------------------------------------------------------------------------------
@@ -43,11 +44,7 @@ export interface SearchPanelState {
   result?: SearchResult;
 }
 
-const MODES: readonly string[] = ['hybrid', 'dense', 'bm25'];
-
-export function isSearchMode(x: unknown): x is SearchMode {
-  return typeof x === 'string' && MODES.includes(x);
-}
+export { isSearchMode };
 
 function isObject(x: unknown): x is Record<string, unknown> {
   return typeof x === 'object' && x !== null && !Array.isArray(x);

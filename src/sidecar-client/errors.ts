@@ -2,6 +2,7 @@
  * Turns anything a sidecar request can throw into a message for the user and the actions that help. Pure:
  * it duck-types vscode-jsonrpc's ResponseError ({code, message, data}) and ConnectionError.
  */
+import { ErrorCodes } from '../shared/errorCodes';
 import type { ModelErrorData } from '../shared/protocol';
 
 /** Buttons a message can offer; commands.ts maps each to a command. */
@@ -50,15 +51,9 @@ export class CancelledError extends Error {
   }
 }
 
-// The numbers of protocol.ts's const enum ErrorCodes (a const enum cannot be imported under isolatedModules'
-// spirit by a module that only imports types), checked against it by the unit tests.
+/** The sidecar's codes (src/shared/errorCodes.ts) and the vscode-jsonrpc codes this module tells apart. */
 export const CODES = {
-  ModelInvalid: -32010,
-  DeviceUnavailable: -32011,
-  IndexCorrupt: -32020,
-  IndexLocked: -32021,
-  NotIndexed: -32022,
-  BadRequest: -32030,
+  ...ErrorCodes,
   RequestCancelled: -32800,
   PendingResponseRejected: -32097,
   ConnectionInactive: -32099,
@@ -121,9 +116,10 @@ export function explainError(err: unknown, doing: string): Explained {
       };
     case CODES.IndexLocked: {
       const pid = isObj(data) && typeof data.holderPid === 'number' ? ` (process ${data.holderPid})` : '';
+      const clear = isObj(data) && typeof data.lockFile === 'string' ? ` If none is running, delete ${data.lockFile}.` : '';
       return {
         kind: 'indexLocked',
-        message: `Another window or the drehr CLI${pid} is writing the index. Try again when it has finished.`,
+        message: `Another window or the drehr CLI${pid} is writing the index. Try again when it has finished.${clear}`,
         actions: ['Show Logs'],
       };
     }

@@ -7,7 +7,7 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 
 export function spawnSidecar(execPath: string, script: string, extraEnv: Record<string, string> = {}): ChildProcessWithoutNullStreams {
-  const env: NodeJS.ProcessEnv = { ...process.env, ...extraEnv, ELECTRON_RUN_AS_NODE: '1', DREHR_PARENT_PID: String(process.pid) };
+  const env: NodeJS.ProcessEnv = { ...process.env, ...extraEnv, ELECTRON_RUN_AS_NODE: '1' };
   // An inherited --inspect or --require from the host's NODE_OPTIONS would break the child.
   delete env.NODE_OPTIONS;
   return spawn(execPath, [script], {

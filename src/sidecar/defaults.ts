@@ -1,10 +1,9 @@
 /** Default engine settings (the same defaults package.json declares), for the CLI and the evaluation code. */
 import * as path from 'node:path';
 import type { EngineConfig } from '../shared/protocol';
+import { DEFAULT_CHUNKING, DEFAULT_EXCLUDE, DEFAULT_INCLUDE, DEFAULT_MAX_FILE_BYTES } from '../shared/defaults';
 
-export const DEFAULT_INCLUDE = ['**/*.txt', '**/*.md', '**/*.csv', '**/*.jsonl'];
-export const DEFAULT_EXCLUDE = ['**/node_modules/**', '**/.git/**', '**/.drehr/**', '**/README.md'];
-export const DEFAULT_MAX_FILE_BYTES = 64 * 1024 * 1024;
+export { DEFAULT_EXCLUDE, DEFAULT_INCLUDE, DEFAULT_MAX_FILE_BYTES } from '../shared/defaults';
 
 export function defaultEngineConfig(workspaceRoot: string, modelDir: string, overrides: Partial<EngineConfig> = {}): EngineConfig {
   const root = path.resolve(workspaceRoot);
@@ -16,7 +15,7 @@ export function defaultEngineConfig(workspaceRoot: string, modelDir: string, ove
     include: [...DEFAULT_INCLUDE],
     exclude: [...DEFAULT_EXCLUDE],
     columns: { text: '', patientId: '', noteId: '', noteType: '', date: '' },
-    chunking: { words: 100, overlap: 10, minWords: 50 },
+    chunking: { ...DEFAULT_CHUNKING },
     maxFileBytes: DEFAULT_MAX_FILE_BYTES,
     queryExpansion: true,
     ...overrides,

@@ -5,6 +5,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { isUri } from '../shared/defaults';
 import {
   ErrorCodes,
   type ChunkText,
@@ -40,11 +41,10 @@ export interface EngineOptions {
   /** Rows from which an IVF_PQ index is built (default 20 000). */
   annMinRows?: number;
   encoderBatch?: EncoderOptions['batch'];
-}
-
-/** Whether an index location is a LanceDB URI (object storage) rather than a local folder. */
-export function isUri(location: string): boolean {
-  return /^[a-z][a-z0-9+.-]*:\/\//i.test(location);
+  /** How long an index build may make no progress before it is reported and left behind (tests lower it). */
+  buildStallMs?: number;
+  /** The torch engine's precision, batches in flight and child environment (tests, benchmarks). */
+  torch?: Pick<EncoderOptions, 'torchDtype' | 'inFlight' | 'torchEnv'>;
 }
 
 export class Engine {
@@ -64,7 +64,7 @@ export class Engine {
 
   /** Loads the model (ModelInvalid, DeviceUnavailable) and opens the index (a corrupt index is reported by status()). */
   static async open(config: EngineConfig, log: Logger, options: EngineOptions = {}): Promise<Engine> {
-    const encoder = await Encoder.open({ modelDir: config.modelDir, device: config.device, threads: options.threads, batch: options.encoderBatch }, log);
+    const encoder = await Encoder.open({ modelDir: config.modelDir, device: config.device, threads: options.threads, batch: options.encoderBatch, engine: config.engine, python: config.python, ...options.torch }, log);
     const engine = new Engine(config, encoder, log, options);
     engine.lexicon = engine.readLexicon();
     await engine.openStore();
@@ -100,7 +100,7 @@ export class Engine {
     this.store = undefined;
     this.corruptReason = undefined;
     try {
-      this.store = await Store.open(this.config.indexLocation, this.log);
+      this.store = await Store.open(this.config.indexLocation, this.log, { stallMs: this.options.buildStallMs, checkMs: this.options.buildStallMs ? Math.max(10, this.options.buildStallMs / 10) : undefined });
       const read = readManifest(this.metaDir);
       if (read.state === 'ok' && read.manifest.annRows) await this.store.refreshIndexInfo(read.manifest.annRows);
     } catch (e) {
@@ -210,6 +210,7 @@ export class Engine {
     } else {
       status.state = chunks === 0 ? 'empty' : 'ready';
     }
+    if (this.store.stalledBuild) status.detail = status.detail ? `${status.detail} ${this.store.stalledBuild}` : this.store.stalledBuild;
     return status;
   }
 

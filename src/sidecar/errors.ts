@@ -8,7 +8,7 @@ export type EngineErrorData =
   | ModelErrorData
   | { reason: string }
   | { location: string; reason: string }
-  | { location: string; holderPid: number }
+  | { location: string; holderPid: number; lockFile?: string }
   | undefined;
 
 export class EngineError extends Error {
@@ -38,11 +38,14 @@ export function indexCorrupt(location: string, reason: string): EngineError {
   );
 }
 
-export function indexLocked(location: string, holderPid: number, host: string): EngineError {
+export function indexLocked(location: string, holderPid: number, host: string, lockFile?: string): EngineError {
+  const clear = lockFile
+    ? ` If no other VS Code window or drehr CLI is indexing this workspace (a crash, or a restart that gave pid ${holderPid} to another program), delete ${lockFile} and try again.`
+    : '';
   return new EngineError(
     ErrorCodes.IndexLocked,
-    `Another process (pid ${holderPid} on ${host}) is writing the index at ${location}. Wait for it to finish, or close the other window.`,
-    { location, holderPid },
+    `Another process (pid ${holderPid} on ${host}) is writing the index at ${location}. Wait for it to finish, or close the other window.${clear}`,
+    lockFile ? { location, holderPid, lockFile } : { location, holderPid },
   );
 }
 
@@ -50,7 +53,7 @@ export function badRequest(message: string): EngineError {
   return new EngineError(ErrorCodes.BadRequest, message, undefined);
 }
 
-/** Thrown when an AbortSignal fires; callers that expect cancellation check `isCancelled`. */
+/** Thrown when an AbortSignal fires; callers that expect cancellation check `instanceof CancelledError`. */
 export class CancelledError extends Error {
   constructor() {
     super('Cancelled');

@@ -2,6 +2,7 @@
  * Sidecar entry point (dist/sidecar.js): JSON-RPC over stdin/stdout. Nothing but the message writer may use
  * stdout, so console output goes to stderr. Exits when stdin closes, on Shutdown, or when the parent dies.
  */
+import '../shared/nativeEnvInit'; // first: native libraries read it when they load
 import { createMessageConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
 import { serve } from './server';
 

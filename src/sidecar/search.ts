@@ -1,4 +1,5 @@
 /** A search over the store: dense, BM25 or both fused by reciprocal rank, turned into protocol hits. */
+import { SEARCH_MODES, isSearchMode } from '../shared/defaults';
 import type { SearchHit, SearchMode, SearchParams, SearchResult } from '../shared/protocol';
 import type { Encoder } from './encoder/encoder';
 import { badRequest, throwIfAborted } from './errors';
@@ -10,12 +11,11 @@ import { makeSnippet, queryTerms } from './store/snippet';
 import type { RankedChunk, Store } from './store/store';
 
 export const MAX_K = 1000;
-const MODES: readonly SearchMode[] = ['hybrid', 'dense', 'bm25'];
 
 export function checkSearchParams(p: SearchParams): void {
   if (typeof p?.query !== 'string' || p.query.trim() === '') throw badRequest('The search query is empty; type a few words.');
   if (!Number.isInteger(p.k) || p.k < 1 || p.k > MAX_K) throw badRequest(`k must be an integer from 1 to ${MAX_K}.`);
-  if (!MODES.includes(p.mode)) throw badRequest(`mode must be one of ${MODES.join(', ')}.`);
+  if (!isSearchMode(p.mode)) throw badRequest(`mode must be one of ${SEARCH_MODES.join(', ')}.`);
 }
 
 /** BM25 over the query, plus (with a lexicon) one ranking per concept found in it, fused by reciprocal rank. */

@@ -44,6 +44,8 @@ export interface TrainParams {
   seed: number;
   /** Mask in-batch negatives that share an entity with the chunk (the paper's known weakness). */
   mask_false_negatives: boolean;
+  /** Stage II: BM25-mined hard-negative chunks (same patient, knowledge-graph filtered) per batch chunk; 0 or absent: in-batch negatives only. */
+  hard_negatives?: number;
 }
 
 export interface RunConfig {
@@ -172,7 +174,7 @@ function validateTrain(t: Obj): string[] {
     if (!isPosInt(t[key])) errs.push(`train.${key}: a whole number above 0`);
   }
   if (typeof t.epochs !== 'number' || !(t.epochs > 0) || !Number.isFinite(t.epochs)) errs.push('train.epochs: a number above 0');
-  for (const key of ['max_steps', 'checkpoint_every', 'eval_every'] as const) {
+  for (const key of ['max_steps', 'checkpoint_every', 'eval_every', 'hard_negatives'] as const) {
     const v = t[key];
     if (v !== undefined && (!Number.isInteger(v) || (v as number) < 0)) errs.push(`train.${key}: a whole number, 0 or more`);
   }
@@ -182,7 +184,7 @@ function validateTrain(t: Obj): string[] {
     if (v !== undefined && (typeof v !== 'number' || !Number.isFinite(v) || v < 0)) errs.push(`train.${key}: a number, 0 or more`);
   }
   if (t.pooling !== undefined && t.pooling !== 'cls' && t.pooling !== 'mean') errs.push('train.pooling: "cls" or "mean"');
-  const known = new Set(['epochs', 'max_steps', 'checkpoint_every', 'eval_every', 'batch_size', 'lr', 'warmup', 'num_pos', 'max_length', 'grad_accum', 'seed', 'mask_false_negatives',
+  const known = new Set(['epochs', 'max_steps', 'checkpoint_every', 'eval_every', 'batch_size', 'lr', 'warmup', 'num_pos', 'max_length', 'grad_accum', 'seed', 'mask_false_negatives', 'hard_negatives',
     'max_minutes', 'weight_decay', 'keep_checkpoints', 'log_every', 'threshold', 'eps', 'scale_pos', 'scale_neg', 'pooling']);
   const unknown = Object.keys(t).filter((k) => !known.has(k));
   if (unknown.length) errs.push(`train: unknown settings ${unknown.join(', ')} (the trainer refuses them)`);

@@ -10,7 +10,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { LineSplitter, parseEventLine } from './events';
 import { applyEvent, emptyProgress, type RunProgress } from './runState';
-import { createFileAtomic, writeFileAtomic } from './fsAtomic';
+import { createFileAtomic, writeFileAtomic } from '../shared/atomicWrite';
 import { isRunId, serializeRunConfig, validateRunConfig, type RunConfig } from './runConfig';
 
 export const RUN_JSON = 'run.json';
@@ -135,15 +135,7 @@ export async function writeTaskRecord(runDir: string, rec: TaskRecord): Promise<
   await writeFileAtomic(path.join(runDir, TASK_JSON), JSON.stringify(rec, null, 2) + '\n');
 }
 
-/** True when a process with this id exists (EPERM: it exists but belongs to someone else). */
-export function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
+export { pidAlive } from '../shared/pid';
 
 /** Names of the run folders under `runsDir`, newest first by name (run ids start with the stage and a UTC time). */
 export async function listRunIds(runsDir: string): Promise<string[]> {

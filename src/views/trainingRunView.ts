@@ -35,13 +35,13 @@ export function toRunView(s: RunSnapshot, maxPoints = MAX_LOSS_POINTS): Training
   const v: TrainingRunView = {
     id: s.id,
     status: s.status.status,
-    detail: s.status.detail,
+    detail: panelDetail(s),
     step: p.step,
     losses,
     lossesThinned: losses.length < p.losses.length,
     evals: p.evals,
     configErrors: s.configErrors,
-    canUseModel: s.status.status === 'finished' && s.modelReady,
+    canUseModel: s.status.status === 'finished' && s.modelReady && !p.error,
     modelDir: s.modelDir,
     settings: runSettings(s),
   };
@@ -57,6 +57,18 @@ export function toRunView(s: RunSnapshot, maxPoints = MAX_LOSS_POINTS): Training
   if (p.export?.parityMaxAbsDiff !== undefined) v.parityMaxAbsDiff = p.export.parityMaxAbsDiff;
   if (p.error) v.error = p.error;
   return v;
+}
+
+/**
+ * The panel's status line. A failed run's error message has its own box in the panel (with the hint), so the
+ * line says where it stopped instead of repeating the message.
+ */
+function panelDetail(s: RunSnapshot): string {
+  const p = s.progress;
+  if (s.status.status === 'failed' && p.error && s.status.detail === p.error.message) {
+    return p.events > 1 || p.step > 0 ? `stopped with an error at ${p.totalSteps !== undefined ? `step ${p.step}/${p.totalSteps}` : `step ${p.step}`}` : 'stopped with an error before training started';
+  }
+  return s.status.detail;
 }
 
 /** The tree item's description: "stage1 · running · step 120/300 · loss 0.4123". */

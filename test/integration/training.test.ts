@@ -292,6 +292,50 @@ suite('training from the editor (real trainer, 3 steps)', function () {
 
   suiteTeardown(async () => {
     await vscode.workspace.getConfiguration('drehr').update('python.interpreter', undefined, vscode.ConfigurationTarget.Workspace);
+    await vscode.workspace.getConfiguration('drehr').update('modelPath', undefined, vscode.ConfigurationTarget.Workspace);
+  });
+
+  /** A few steps of a stage on the defaults (base: the current model), to a finished run whose model is then used. */
+  async function trainAndUse(stage: 'stage1' | 'stage2', extra: Record<string, unknown>): Promise<{ runId: string; runDir: string }> {
+    const run = await vscode.commands.executeCommand<{ runId: string; runDir: string } | undefined>(stage === 'stage1' ? 'drehr.trainStage1' : 'drehr.trainStage2', {
+      device: 'cpu',
+      train: { max_steps: 2, batch_size: 4, num_pos: 4, max_length: { passage: 64, query: 16 } },
+      ...extra,
+    });
+    assert.ok(run, `Train ${stage} started a run`);
+    const done = await waitForRun(run.runId, ['finished', 'failed', 'interrupted'], 0, 240000);
+    assert.equal(done?.status, 'finished', `${done?.detail}; events: ${await fs.readFile(path.join(run.runDir, 'events.jsonl'), 'utf8').catch(() => '')}`);
+    assert.equal(done.step, 2);
+    assert.equal(done.contextValue, 'drehrRunFinished');
+    const used = await vscode.commands.executeCommand<{ modelPath: string; reindexed: boolean } | undefined>('drehr.useRunModel', run.runId);
+    assert.ok(used, 'Use This Model succeeded');
+    assert.equal(used.reindexed, true);
+    assert.equal(vscode.workspace.getConfiguration('drehr').get('modelPath'), `.drehr/runs/${run.runId}/model`);
+    const meta = JSON.parse(await fs.readFile(path.join(run.runDir, 'model', 'drehr.json'), 'utf8')) as { provenance: { stages: Array<{ stage: string }> } };
+    assert.equal(meta.provenance.stages.at(-1)?.stage, stage);
+    return run;
+  }
+
+  test('Train Stage I, then Stage II, on the defaults (the shipped demo model as base): finished runs, models adopted', async () => {
+    const ext = vscode.extensions.all.find((e) => e.packageJSON?.name === 'drehr-vscode')!;
+    await vscode.workspace.getConfiguration('drehr').update('modelPath', undefined, vscode.ConfigurationTarget.Workspace);
+    // The demo model ships without model.safetensors: the trainer reads its weights from onnx/model.onnx.
+    const demo = path.join(ext.extensionPath, 'models', 'demo');
+    await assert.rejects(fs.access(path.join(demo, 'model.safetensors')), 'the demo model has no safetensors (the case under test)');
+    const s1 = await trainAndUse('stage1', {});
+    const c1 = JSON.parse(await fs.readFile(path.join(s1.runDir, 'run.json'), 'utf8')) as { base_model: string };
+    assert.equal(path.resolve(c1.base_model), demo, 'Stage I defaulted to the shipped model');
+
+    // Stage II: pairs for the workspace's chunks (ids <note id>::<index>, as the trainer chunks the notes).
+    const pairs = path.join(root, '.drehr', 'test-pairs.jsonl');
+    const lines = ['virtassist-d2n001', 'virtassist-d2n002', 'virtassist-d2n003'].flatMap((note, i) => [
+      { id: `p${i}a`, chunk_id: `${note}::0`, entity: 'hypertension', entity_type: 'diagnosis', produced_by: 'test', model: 'none', prompt_version: 'test' },
+      { id: `p${i}b`, chunk_id: `${note}::0`, entity: 'annual exam', entity_type: 'procedure', produced_by: 'test', model: 'none', prompt_version: 'test' },
+    ]);
+    await fs.writeFile(pairs, lines.map((l) => JSON.stringify(l)).join('\n') + '\n');
+    const s2 = await trainAndUse('stage2', { pairs });
+    const c2 = JSON.parse(await fs.readFile(path.join(s2.runDir, 'run.json'), 'utf8')) as { base_model: string };
+    assert.equal(path.resolve(c2.base_model), path.join(s1.runDir, 'model'), 'Stage II defaulted to the model in use: Stage I\'s');
   });
 
   test('Stage I runs to the end and exports a model folder the view offers', async () => {

@@ -8,7 +8,7 @@ import { Engine, type ProgressUpdate } from '../../src/sidecar/engine';
 import { EngineError } from '../../src/sidecar/errors';
 import { LOCK_FILE } from '../../src/sidecar/indexer/lock';
 import { Store } from '../../src/sidecar/store/store';
-import { cleanup, configFor, copyModelWithId, makeWorkspace, memoryLogger, modelDir, tempDir } from './helpers';
+import { cleanup, configFor, requireModel, copyModelWithId, makeWorkspace, memoryLogger, tempDir } from './helpers';
 
 const log = memoryLogger();
 /** Shorter than the query max length, so as a query it embeds exactly like the passage. */
@@ -39,7 +39,7 @@ async function indexOnce(ws: string, overrides = {}, params = {}): Promise<Index
 
 describe('engine: index and search (demo model, LanceDB)', function () {
   before(function () {
-    if (!fs.existsSync(path.join(modelDir, 'drehr.json'))) this.skip();
+    requireModel();
   });
 
   describe('a demo workspace', () => {
@@ -336,7 +336,7 @@ describe('engine: index and search (demo model, LanceDB)', function () {
 
 describe('engine: query expansion with a lexicon', function () {
   before(function () {
-    if (!fs.existsSync(path.join(modelDir, 'drehr.json'))) this.skip();
+    requireModel();
   });
 
   it('expands an abbreviation with the concept names and reports them', async () => {
@@ -365,7 +365,7 @@ describe('engine: query expansion with a lexicon', function () {
 
 describe('engine: close during indexing', function () {
   before(function () {
-    if (!fs.existsSync(path.join(modelDir, 'drehr.json'))) this.skip();
+    requireModel();
   });
 
   it('stops the run at a batch boundary, and the next engine finishes it', async () => {
@@ -390,7 +390,7 @@ describe('engine: close during indexing', function () {
 
 describe('engine: ANN index once the table is large', function () {
   before(function () {
-    if (!fs.existsSync(path.join(modelDir, 'drehr.json'))) this.skip();
+    requireModel();
   });
 
   it('builds IVF_PQ past the threshold, records it, and searches through it', async () => {

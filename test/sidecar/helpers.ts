@@ -10,6 +10,18 @@ export const repoRoot = process.cwd();
 export const modelDir = process.env.DREHR_TEST_MODEL ?? path.join(repoRoot, 'models', 'demo');
 export const demoNotes = path.join(repoRoot, 'demo', 'notes');
 
+/**
+ * The sidecar suites need a model (models/demo is committed). A missing one fails the suite with what to do,
+ * never skips it: a broken checkout or a wrong DREHR_TEST_MODEL must not let the run pass having tested nothing.
+ */
+export function requireModel(): void {
+  if (fs.existsSync(path.join(modelDir, 'drehr.json'))) return;
+  throw new Error(
+    `No model at ${modelDir} (drehr.json missing): the sidecar suites need it. models/demo is part of the repository ` +
+      '(restore it with git, or train it with scripts/train_demo_model.sh); DREHR_TEST_MODEL names another model folder.',
+  );
+}
+
 export function tempDir(prefix: string): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), `drehr-${prefix}-`));
 }

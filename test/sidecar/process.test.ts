@@ -25,7 +25,7 @@ import {
 import { Engine } from '../../src/sidecar/engine';
 import { LOCK_FILE } from '../../src/sidecar/indexer/lock';
 import { Store } from '../../src/sidecar/store/store';
-import { cleanup, configFor, makeWorkspace, memoryLogger, modelDir, repoRoot, tempDir } from './helpers';
+import { cleanup, configFor, requireModel, makeWorkspace, memoryLogger, modelDir, repoRoot, tempDir } from './helpers';
 
 const sidecarJs = path.join(repoRoot, 'dist', 'sidecar.js');
 const cliJs = path.join(repoRoot, 'dist', 'cli.js');
@@ -91,7 +91,7 @@ function runCli(args: string[]): Promise<{ code: number | null; stdout: string; 
 describe('processes: sidecar over JSON-RPC and the drehr CLI', function () {
   before(function () {
     if (!fs.existsSync(sidecarJs) || !fs.existsSync(cliJs)) throw new Error('dist/sidecar.js or dist/cli.js is missing: run `node esbuild.mjs` first');
-    if (!fs.existsSync(path.join(modelDir, 'drehr.json'))) this.skip();
+    requireModel();
   });
 
   describe('sidecar', () => {

@@ -127,6 +127,19 @@ describe('training run panel webview', function () {
     assert.equal(await view.page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned), undefined);
   });
 
+  it('a failed run: the error once, the stage once, and no Use This Model', async () => {
+    await view.deliver({
+      type: 'snapshot',
+      run: run({ status: 'failed', detail: 'stopped with an error before training started', step: 0, losses: [], error: { message: 'the base has no weights', hint: 'pick another base' }, settings: [['stage', 'stage1']] }),
+    });
+    await view.page.waitForSelector('#error');
+    const text = (await view.page.textContent('body')) ?? '';
+    assert.equal(text.split('the base has no weights').length - 1, 1, 'the error message appears once');
+    assert.equal(text.split('stage1').length - 1, 2, 'the run id and the settings row name the stage; nothing else');
+    assert.equal(await view.page.$('#use-model'), null, 'a failed run offers no model');
+    assert.equal(await view.page.textContent('#status'), 'failed');
+  });
+
   it('says when there is no loss yet, and when the run folder is gone', async () => {
     await view.deliver({ type: 'snapshot', run: run({ losses: [], step: 0, status: 'running' }) });
     await view.page.waitForSelector('#no-loss');

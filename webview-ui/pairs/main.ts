@@ -9,7 +9,7 @@ import '@vscode-elements/elements/dist/vscode-textfield/index.js';
 import '@vscode-elements/elements/dist/vscode-single-select/index.js';
 import '@vscode-elements/elements/dist/vscode-option/index.js';
 import '@vscode-elements/elements/dist/vscode-badge/index.js';
-import type { Label } from '../../src/shared/pairs';
+import type { Decision } from '../../src/shared/pairs';
 import type {
   ChunkView,
   PairsReviewState,
@@ -136,7 +136,7 @@ const openBtn = button('open', 'Open source note (o)', 'Open the note at this ch
 card.append(entityLine, meta, suspicion, staleBanner, chunkBox, openBtn);
 
 const decideRow = el('div', 'buttons');
-const decide = (label: Label): void => {
+const decide = (label: Decision): void => {
   if (!view?.pair) return;
   send({ type: 'decide', label });
 };

@@ -90,6 +90,8 @@ function stat(label: string, value: string): Element {
 function render(run: TrainingRunView): void {
   const root = document.getElementById('root')!;
   const stats = el('div', { class: 'stats', id: 'stats' });
+  // The stage once: the settings table names it when run.json was read, else the stats line does.
+  if (run.stage && !run.settings.some(([k]) => k === 'stage')) stats.append(stat('stage', run.stage));
   stats.append(stat('step', run.totalSteps !== undefined ? `${run.step} / ${run.totalSteps}` : String(run.step)));
   if (run.lastLoss !== undefined) stats.append(stat('loss', run.lastLoss === null ? 'NaN' : formatNumber(run.lastLoss)));
   if (run.lastLr !== undefined) stats.append(stat('lr', formatNumber(run.lastLr)));
@@ -98,6 +100,8 @@ function render(run: TrainingRunView): void {
   if (run.device) stats.append(stat('device', run.device));
   if (run.parityMaxAbsDiff !== undefined) stats.append(stat('ONNX parity', formatNumber(run.parityMaxAbsDiff)));
 
+  // A failed or interrupted run has no model to use: no button at all (a disabled one read as enabled).
+  const offerModel = run.canUseModel || run.status === 'running';
   const use = el('button', { id: 'use-model', title: run.canUseModel ? run.modelDir : 'Available when the run has finished and exported its model' }, 'Use This Model');
   if (!run.canUseModel) use.setAttribute('disabled', '');
   use.addEventListener('click', () => vscode.postMessage({ type: 'useModel', id: run.id }));
@@ -107,7 +111,7 @@ function render(run: TrainingRunView): void {
   openConfig.addEventListener('click', () => vscode.postMessage({ type: 'openFile', id: run.id, file: 'config' }));
 
   const parts: Node[] = [
-    el('h1', {}, el('span', { id: 'run-id' }, run.id), el('span', { class: `badge ${run.status}`, id: 'status' }, run.status), ...(run.stage ? [el('span', { class: 'detail' }, run.stage)] : [])),
+    el('h1', {}, el('span', { id: 'run-id' }, run.id), el('span', { class: `badge ${run.status}`, id: 'status' }, run.status)),
     el('p', { class: 'detail', id: 'detail' }, run.detail),
     stats,
   ];
@@ -117,7 +121,7 @@ function render(run: TrainingRunView): void {
     parts.push(box);
   }
   if (run.configErrors.length) parts.push(el('div', { class: 'error', id: 'config-errors' }, `run.json: ${run.configErrors.join('; ')}`));
-  parts.push(el('div', { class: 'actions' }, use, openEvents, openConfig));
+  parts.push(el('div', { class: 'actions' }, ...(offerModel ? [use] : []), openEvents, openConfig));
   parts.push(el('h2', {}, 'Loss'), lossSvg(run));
   if (run.losses.length) {
     parts.push(el('div', { class: 'legend' }, el('span', { class: 'raw' }, run.lossesThinned ? 'loss (thinned)' : 'loss'), el('span', { class: 'smooth' }, 'smoothed')));

@@ -15,7 +15,7 @@ h2 { font-size: 1.05em; margin: 18px 0 6px; }
 button { font: inherit; color: var(--vscode-button-foreground, #fff); background: var(--vscode-button-background, #0e639c); border: none; padding: 4px 12px; cursor: pointer; border-radius: 2px; }
 button:hover:not([disabled]) { background: var(--vscode-button-hoverBackground, #1177bb); }
 button.secondary { color: var(--vscode-button-secondaryForeground, #fff); background: var(--vscode-button-secondaryBackground, #5f6a79); }
-button[disabled] { opacity: 0.5; cursor: default; }
+button[disabled] { opacity: 0.4; cursor: not-allowed; background: var(--vscode-button-secondaryBackground, #5f6a79); }
 .error { border-left: 3px solid var(--vscode-errorForeground, #e51400); padding: 4px 10px; margin: 8px 0; background: var(--vscode-inputValidation-errorBackground, rgba(229, 20, 0, 0.08)); white-space: pre-wrap; }
 .error .hint { color: var(--vscode-descriptionForeground, #666); margin-top: 4px; }
 svg.chart { width: 100%; max-width: 900px; height: auto; display: block; }

@@ -3,15 +3,17 @@
  * `Encoder.open` validates the whole model folder (a probe run checks the output against drehr.json's dim).
  */
 import * as ort from 'onnxruntime-node';
-import type { Device, ModelInfo } from '../../shared/protocol';
+import type { Device, EngineChoice, ModelInfo } from '../../shared/protocol';
 import { errorMessage, modelInvalid, throwIfAborted } from '../errors';
 import type { Logger } from '../log';
 import { lengthBatches, type BatchLimits } from './batching';
+import { openTorchEncoder } from './engineOpen';
 import { readModelFolder, type ModelFolder } from './modelFolder';
 import { pool } from './pooling';
 import { defaultThreads, openSession } from './session';
 import { TextTokenizer, type TextKind } from './textTokenizer';
 import { padBatch } from './tokenize';
+import type { TorchDtype, TorchEngine } from './torchEngine';
 
 export interface EncoderOptions {
   modelDir: string;
@@ -19,6 +21,16 @@ export interface EncoderOptions {
   /** onnxruntime intra-op threads; default: one per CPU core. */
   threads?: number;
   batch?: Partial<BatchLimits>;
+  /** auto | onnx | torch (default onnx); torch runs python/drehr_train's encoder in a child (torchEngine.ts). */
+  engine?: EngineChoice;
+  /** The interpreter of the torch engine. */
+  python?: string;
+  /** The torch engine's precision (default auto: fp16 on CUDA, fp32 on CPU). */
+  torchDtype?: TorchDtype | 'auto';
+  /** Batches in flight at once on the torch engine (default 4). */
+  inFlight?: number;
+  /** Extra environment of the torch child (tests). */
+  torchEnv?: Record<string, string>;
 }
 
 export interface EmbedOptions {
@@ -33,40 +45,57 @@ export class Encoder {
   private constructor(
     readonly model: ModelFolder,
     readonly tokenizer: TextTokenizer,
-    private readonly session: ort.InferenceSession,
+    private readonly session: ort.InferenceSession | undefined,
     readonly device: 'cpu' | 'cuda',
     batch: Partial<BatchLimits> | undefined,
+    /** The PyTorch child when drehr.engine chose torch (then session is undefined). */
+    readonly torch?: TorchEngine,
+    private readonly inFlight = 1,
   ) {
-    this.limits = { maxBatch: batch?.maxBatch ?? 32, maxTokens: batch?.maxTokens ?? 32 * 192 };
+    this.limits = { maxBatch: batch?.maxBatch ?? (torch?.hello.device === 'cuda' ? 256 : 32), maxTokens: batch?.maxTokens ?? (torch?.hello.device === 'cuda' ? 256 * 160 : 32 * 192) };
   }
 
   static async open(opts: EncoderOptions, log: Logger): Promise<Encoder> {
     const model = readModelFolder(opts.modelDir);
     const tokenizer = new TextTokenizer(model);
+    const torch = await openTorchEncoder(model, tokenizer.ids.pad, opts, log);
+    if (torch) {
+      const enc = new Encoder(model, tokenizer, undefined, torch.hello.device, opts.batch, torch, opts.inFlight ?? 4);
+      await enc.checkProbe(() => torch.close());
+      log.info(`Model ${model.drehr.id} loaded on ${torch.hello.device}${torch.hello.gpu ? ` (${torch.hello.gpu})` : ''} by PyTorch ${torch.hello.torch}, ${torch.hello.dtype} (dim ${model.drehr.dim}, ${model.drehr.pooling} pooling).`);
+      return enc;
+    }
     const { session, device } = await openSession(model.onnxPath, model.dir, model.drehr.onnx, opts.device, opts.threads ?? defaultThreads(), log);
     if (!session.inputNames.includes('input_ids') || !session.inputNames.includes('attention_mask')) {
       await session.release();
       throw modelInvalid(model.dir, model.drehr.onnx, `inputs are ${session.inputNames.join(', ')}; input_ids and attention_mask are needed`);
     }
     const enc = new Encoder(model, tokenizer, session, device, opts.batch);
-    let probe: Float32Array[];
-    try {
-      probe = await enc.runBatch([tokenizer.encode('probe', 'query')]);
-    } catch (e) {
-      await session.release();
-      throw modelInvalid(model.dir, model.drehr.onnx, `a test run failed (${errorMessage(e)})`);
-    }
-    if (probe[0].length !== model.drehr.dim) {
-      await session.release();
-      throw modelInvalid(model.dir, 'drehr.json', `"dim" is ${model.drehr.dim} but the model outputs ${probe[0].length}`);
-    }
+    await enc.checkProbe(() => session.release());
     log.info(`Model ${model.drehr.id} loaded on ${device} (dim ${model.drehr.dim}, ${model.drehr.pooling} pooling).`);
     return enc;
   }
 
+  /** A test run: the output must have drehr.json's dim. On failure the engine is released and ModelInvalid thrown. */
+  private async checkProbe(release: () => Promise<void>): Promise<void> {
+    const file = this.torch ? (this.torch.hello.weights ?? this.model.drehr.onnx) : this.model.drehr.onnx;
+    let probe: Float32Array[];
+    try {
+      probe = await this.runBatch([this.tokenizer.encode('probe', 'query')]);
+    } catch (e) {
+      await release();
+      throw modelInvalid(this.model.dir, file, `a test run failed (${errorMessage(e)})`);
+    }
+    if (probe[0].length !== this.model.drehr.dim) {
+      await release();
+      throw modelInvalid(this.model.dir, 'drehr.json', `"dim" is ${this.model.drehr.dim} but the model outputs ${probe[0].length}`);
+    }
+  }
+
   get info(): ModelInfo {
     const d = this.model.drehr;
-    return { id: d.id, name: d.name, dir: this.model.dir, dim: d.dim, pooling: d.pooling, trained: d.trained, device: this.device, description: d.description };
+    const engine = this.torch ? { engine: 'torch' as const, dtype: this.torch.hello.dtype, ...(this.torch.hello.gpu ? { gpu: this.torch.hello.gpu } : {}) } : { engine: 'onnx' as const };
+    return { id: d.id, name: d.name, dir: this.model.dir, dim: d.dim, pooling: d.pooling, trained: d.trained, device: this.device, ...engine, description: d.description };
   }
 
   /** Token ids of each text (prefix, truncation, specials). */
@@ -78,22 +107,41 @@ export class Encoder {
     return this.embedIds(this.tokenize(texts, kind), opts);
   }
 
-  /** Embeds pre-tokenized sequences in length-bucketed batches; results in input order. */
+  /**
+   * Embeds pre-tokenized sequences in length-bucketed batches; results in input order. Up to `inFlight` batches
+   * run at once (the torch child queues them, so it computes while this side pads the next; 1 for onnxruntime).
+   */
   async embedIds(ids: readonly number[][], opts: EmbedOptions = {}, batches?: number[][]): Promise<Float32Array[]> {
     const out = new Array<Float32Array>(ids.length);
     let done = 0;
+    let failure: { error: unknown } | undefined;
+    const running: Promise<void>[] = [];
     for (const batch of batches ?? lengthBatches(ids.map((s) => s.length), this.limits)) {
+      if (failure) break;
       throwIfAborted(opts.signal);
-      const vecs = await this.runBatch(batch.map((i) => ids[i]));
-      batch.forEach((i, j) => (out[i] = vecs[j]));
-      done += batch.length;
-      opts.onBatch?.(done);
+      running.push(
+        this.runBatch(batch.map((i) => ids[i])).then(
+          (vecs) => {
+            batch.forEach((i, j) => (out[i] = vecs[j]));
+            done += batch.length;
+            opts.onBatch?.(done);
+          },
+          (error: unknown) => {
+            failure ??= { error };
+          },
+        ),
+      );
+      if (running.length >= this.inFlight) await running.shift();
     }
+    await Promise.all(running);
+    if (failure) throw failure.error;
     return out;
   }
 
   /** One forward pass over already-tokenized sequences (padding done here). */
   async runBatch(sequences: readonly (readonly number[])[]): Promise<Float32Array[]> {
+    if (this.torch) return this.torch.run(sequences);
+    if (!this.session) throw new Error('the encoder has no engine');
     const p = padBatch(sequences, this.tokenizer.ids.pad);
     const dims = [p.batch, p.seq];
     const feeds: Record<string, ort.Tensor> = {
@@ -120,6 +168,7 @@ export class Encoder {
   }
 
   async close(): Promise<void> {
-    await this.session.release();
+    if (this.torch) await this.torch.close();
+    else await this.session?.release();
   }
 }

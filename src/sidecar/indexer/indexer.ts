@@ -148,11 +148,12 @@ export async function runIndex(ctx: IndexContext, params: IndexParams, onProgres
   // 5. Index upkeep: FTS after writes, ANN once large.
   if (!result.cancelled && (result.chunksAdded > 0 || result.chunksRemoved > 0)) {
     onProgress({ phase: 'index', done: 0, total: 1, message: 'Updating search indexes' });
-    const built = await store.refreshIndexes(ctx.encoder.info.dim, ctx.annMinRows, manifest.annRows);
+    const { built, stalled } = await store.refreshIndexes(ctx.encoder.info.dim, ctx.annMinRows, manifest.annRows);
     if (built !== undefined) {
       manifest.annRows = built;
       saveManifest(manifest);
     }
+    if (stalled) result.problems.push({ path: toRel(config.workspaceRoot, indexAbs) || '.', severity: 'warning', message: stalled });
     onProgress({ phase: 'index', done: 1, total: 1 });
   }
   result.durationMs = Date.now() - started;

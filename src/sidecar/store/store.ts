@@ -3,9 +3,11 @@
  * BM25 search with filters, index upkeep (FTS after writes; IVF_PQ once the table is large). Any LanceDB
  * failure to read the table becomes IndexCorrupt.
  */
+import '../../shared/nativeEnvInit'; // before LanceDB: a safe CPU pool size
 import * as lancedb from '@lancedb/lancedb';
 import { errorMessage, indexCorrupt } from '../errors';
 import type { Logger } from '../log';
+import { BUILD_STALL_MS, watchBuild } from './buildWatch';
 import { ANN_MIN_ROWS, annParams, annSearchParams } from './ann';
 import { equals, inList, sourceFilters, underFolder } from './filters';
 import { chunkSchema, RESULT_COLUMNS, TABLE_NAME, type ChunkRow } from './schema';
@@ -18,6 +20,20 @@ export interface RankedChunk {
   score: number;
 }
 
+export interface StoreOptions {
+  /** How long an index build may make no progress before it is reported (default BUILD_STALL_MS). */
+  stallMs?: number;
+  /** How often the watchdog looks (default BUILD_CHECK_MS). */
+  checkMs?: number;
+}
+
+export interface RefreshResult {
+  /** Row count of an ANN (re)build. */
+  built?: number;
+  /** Set when a build stalled: what happened and what to do. */
+  stalled?: string;
+}
+
 export class Store {
   private table: lancedb.Table | undefined;
   private annPartitions = 0;
@@ -26,9 +42,10 @@ export class Store {
     readonly location: string,
     private readonly db: lancedb.Connection,
     private readonly log: Logger,
+    private readonly opts: StoreOptions,
   ) {}
 
-  static async open(location: string, log: Logger): Promise<Store> {
+  static async open(location: string, log: Logger, opts: StoreOptions = {}): Promise<Store> {
     let db: lancedb.Connection;
     try {
       // Re-check the table version at most every second, so a reader sees another process's writes.
@@ -36,7 +53,7 @@ export class Store {
     } catch (e) {
       throw indexCorrupt(location, errorMessage(e));
     }
-    const store = new Store(location, db, log);
+    const store = new Store(location, db, log, opts);
     await store.reopen();
     return store;
   }
@@ -136,31 +153,59 @@ export class Store {
     await this.guard(() => t.add(lancedb.makeArrowTable(rows as unknown as Record<string, unknown>[], { schema })));
   }
 
+  /** Set while an index build that stalled is still outstanding: what stalled and what to do (status shows it). */
+  get stalledBuild(): string | undefined {
+    return this.stalled;
+  }
+  private stalled: string | undefined;
+  private outstanding: Promise<unknown> | undefined;
+
   /**
    * Brings the FTS index up to date and builds the ANN index once the table is large. `annBuiltAt` is the row
    * count the ANN index was built for (from the manifest): once the table has grown 4x past it, sqrt(n)
-   * partitions no longer fit and the index is built again. Returns the row count of a (re)build, else undefined.
+   * partitions no longer fit and the index is built again. Every build runs under a watchdog (watchBuild): one
+   * that makes no progress is reported and left behind, and searches go on without that index.
    */
-  async refreshIndexes(dim: number, annMinRows = ANN_MIN_ROWS, annBuiltAt?: number): Promise<number | undefined> {
-    if (!this.table) return undefined;
+  async refreshIndexes(dim: number, annMinRows = ANN_MIN_ROWS, annBuiltAt?: number): Promise<RefreshResult> {
+    if (!this.table) return {};
+    if (this.outstanding) return { stalled: this.stalled };
     const t = this.table;
+    const rows = await this.guard(() => t.countRows());
+    if (rows === 0) return {};
+    const watch = async (what: string, build: () => Promise<unknown>): Promise<boolean> => {
+      const p = build();
+      const outcome = await watchBuild(p, { stallMs: this.opts.stallMs, checkMs: this.opts.checkMs });
+      if (outcome === 'done') return true;
+      const s = Math.round((this.opts.stallMs ?? BUILD_STALL_MS) / 1000);
+      this.stalled =
+        `Building the ${what} over ${rows} chunks made no progress for ${s} s, so it was left behind; searches work without it (slower). ` +
+        `If LANCE_CPU_THREADS is set to 1, set it to 2 or more (or unset it); then restart DR.EHR (or run drehr index again).`;
+      this.log.warn(this.stalled);
+      this.outstanding = p.then(
+        () => this.refreshIndexInfo().catch(() => undefined),
+        () => undefined,
+      ).finally(() => {
+        this.outstanding = undefined;
+        this.stalled = undefined;
+      });
+      return false;
+    };
     return this.guard(async () => {
-      const rows = await t.countRows();
-      if (rows === 0) return undefined;
-      if (!this.hasFts) {
-        await t.createIndex('text', { config: lancedb.Index.fts(), replace: true });
-      }
+      if (!this.hasFts && !(await watch('full-text index', () => t.createIndex('text', { config: lancedb.Index.fts(), replace: true })))) return { stalled: this.stalled };
       let built: number | undefined;
       const outgrown = this.annPartitions > 0 && annBuiltAt !== undefined && rows >= 4 * annBuiltAt;
       if ((this.annPartitions === 0 || outgrown) && rows >= annMinRows) {
         const p = annParams(rows, dim);
         this.log.info(`Building the ANN index (IVF_PQ, ${p.numPartitions} partitions, ${p.numSubVectors} sub-vectors) over ${rows} chunks.`);
-        await t.createIndex('vector', { config: lancedb.Index.ivfPq({ ...p, distanceType: 'cosine' }), replace: true });
+        if (!(await watch('vector index (IVF_PQ)', () => t.createIndex('vector', { config: lancedb.Index.ivfPq({ ...p, distanceType: 'cosine' }), replace: true })))) {
+          await this.refreshIndexInfo(annBuiltAt);
+          return { stalled: this.stalled };
+        }
         built = rows;
       }
-      await t.optimize({ cleanupOlderThan: new Date(Date.now() - 60_000) });
+      const optimized = await watch('index update (optimize)', () => t.optimize({ cleanupOlderThan: new Date(Date.now() - 60_000) }));
       await this.refreshIndexInfo(built ?? annBuiltAt);
-      return built;
+      return optimized ? { built } : { built, stalled: this.stalled };
     });
   }
 
@@ -180,7 +225,8 @@ export class Store {
   }
 
   async bm25(query: string, k: number, where: string | undefined): Promise<RankedChunk[]> {
-    if (!this.table || query.trim() === '') return [];
+    // Without a full-text index (not built yet, or its build stalled) lexical search finds nothing; dense still works.
+    if (!this.table || !this.hasFts || query.trim() === '') return [];
     const t = this.table;
     return this.guard(async () => {
       let q = t.query().fullTextSearch(new lancedb.MatchQuery(query, 'text')).select([...RESULT_COLUMNS, '_score']).limit(k);

@@ -1,12 +1,12 @@
 import * as assert from 'node:assert/strict';
-import type { Label } from '../../../src/shared/pairs';
+import type { Decision } from '../../../src/shared/pairs';
 import { cleanedPathFor, cleanPairs } from '../../../src/review/export';
 import { pair } from './order.test';
 
 describe('review/export', () => {
   const pairs = ['a', 'b', 'c', 'd', 'e'].map((id) => pair({ id }));
-  const labels: Record<string, Label> = { a: 'valid', b: 'noise', c: 'unsure', e: 'noise' };
-  const labelOf = (id: string): Label | undefined => labels[id];
+  const labels: Record<string, Decision> = { a: 'valid', b: 'noise', c: 'unsure', e: 'noise' };
+  const labelOf = (id: string): Decision | undefined => labels[id];
 
   it('drops noise, keeps unsure unless asked, keeps file order and the pairs as they were', () => {
     const keep = cleanPairs(pairs, labelOf, { dropUnsure: false });

@@ -6,16 +6,16 @@ const line = (o: Record<string, unknown>): string =>
 
 describe('review/pairsFile', () => {
   it('loads good lines, reports bad ones by number, reads "prescription" as drug', () => {
-    const text = [line({ id: 'a' }), '', '{broken', line({ id: 'b', entity_type: 'prescription' }), '[1]', line({ id: 'c', entity_type: 'symptom' }), line({ id: 'a' }), line({ id: 'd', entity: '' })].join('\n') + '\n';
+    const text = [line({ id: 'a' }), '', '{zzqx', line({ id: 'b', entity_type: 'prescription' }), '[1]', line({ id: 'c', entity_type: 'symptom' }), line({ id: 'a' }), line({ id: 'd', entity: '' })].join('\n') + '\n';
     const r = parsePairs(text);
     assert.deepEqual(r.pairs.map((p) => p.id), ['a', 'b']);
     assert.equal(r.pairs[1].entity_type, 'drug');
     assert.deepEqual(r.problems.map((p) => p.line), [3, 5, 6, 7, 8]);
-    assert.match(r.problems[0].message, /malformed JSON/);
+    assert.match(r.problems[0].message, /not valid JSON/);
     assert.match(r.problems[3].message, /duplicate/);
     assert.equal(r.truncatedLast, false);
     // Messages never carry the line's content.
-    for (const p of r.problems) assert.doesNotMatch(p.message, /broken/);
+    for (const p of r.problems) assert.doesNotMatch(p.message, /zzqx/);
   });
 
   it('a truncated last line is reported as such and the rest loads', () => {

@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import type { Label } from '../../../src/shared/pairs';
+import type { Decision } from '../../../src/shared/pairs';
 import { cohenKappa, noiseEstimate, precisionAtTop, reviewerKappa, rocAuc, scoreQuality, wilson, type ReviewedPair } from '../../../src/review/stats';
 
 const close = (a: number | undefined, b: number, eps = 1e-6): void => assert.ok(a !== undefined && Math.abs(a - b) < eps, `${a} != ${b}`);
@@ -23,7 +23,7 @@ describe('review/stats', () => {
   });
 
   it('noise rate uses only random-sample reviews, splits by type and explicit/implicit, and projects', () => {
-    const r = (label: Label, entityType: string, explicit: boolean, sampled: boolean): ReviewedPair => ({ label, entityType, explicit, sampled });
+    const r = (label: Decision, entityType: string, explicit: boolean, sampled: boolean): ReviewedPair => ({ label, entityType, explicit, sampled });
     const reviewed: ReviewedPair[] = [
       r('noise', 'diagnosis', true, true),
       r('valid', 'diagnosis', true, true),
@@ -80,8 +80,8 @@ describe('review/stats', () => {
   it("Cohen's kappa matches the textbook example", () => {
     // 50 items: both valid 20, A valid/B noise 5, A noise/B valid 10, both noise 15.
     // po = 35/50 = 0.7; pe = 0.5·0.6 + 0.5·0.4 = 0.5; kappa = 0.2 / 0.5 = 0.4.
-    const items: [Label, Label][] = [];
-    const add = (a: Label, b: Label, n: number): void => {
+    const items: [Decision, Decision][] = [];
+    const add = (a: Decision, b: Decision, n: number): void => {
       for (let i = 0; i < n; i++) items.push([a, b]);
     };
     add('valid', 'valid', 20);
@@ -97,17 +97,17 @@ describe('review/stats', () => {
   });
 
   it('reviewer kappa picks the two reviewers with most pairs in common', () => {
-    const m = new Map<string, Map<string, Label>>([
-      ['ann', new Map<string, Label>([['a', 'valid'], ['b', 'noise'], ['c', 'noise']])],
-      ['bob', new Map<string, Label>([['a', 'valid'], ['b', 'valid'], ['c', 'noise'], ['d', 'valid']])],
-      ['cy', new Map<string, Label>([['d', 'noise']])],
+    const m = new Map<string, Map<string, Decision>>([
+      ['ann', new Map<string, Decision>([['a', 'valid'], ['b', 'noise'], ['c', 'noise']])],
+      ['bob', new Map<string, Decision>([['a', 'valid'], ['b', 'valid'], ['c', 'noise'], ['d', 'valid']])],
+      ['cy', new Map<string, Decision>([['d', 'noise']])],
     ]);
     const k = reviewerKappa(m)!;
     assert.deepEqual(k.reviewers, ['ann', 'bob']);
     assert.equal(k.n, 3);
     // ann: v n n; bob: v v n. po = 2/3; pe = (1/3·2/3) + (2/3·1/3) = 4/9; kappa = (2/3-4/9)/(5/9) = 0.4.
     close(k.kappa, 0.4);
-    assert.equal(reviewerKappa(new Map([['solo', new Map<string, Label>([['a', 'valid']])]])), undefined);
+    assert.equal(reviewerKappa(new Map([['solo', new Map<string, Decision>([['a', 'valid']])]])), undefined);
   });
 
   it('score quality ignores unsure and unscored pairs', () => {

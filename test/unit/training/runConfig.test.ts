@@ -74,11 +74,11 @@ describe('training run config', () => {
 
   it("accepts the trainer's optional keys and checks their values", () => {
     const c = stage1();
-    const ok = { ...c, train: { ...c.train, max_minutes: 40, weight_decay: 0.01, keep_checkpoints: 2, log_every: 10, threshold: 0.5, eps: 0.1, scale_pos: 2, scale_neg: 50, pooling: 'mean' } };
+    const ok = { ...c, train: { ...c.train, max_minutes: 40, weight_decay: 0.01, keep_checkpoints: 2, log_every: 10, threshold: 0.5, eps: 0.1, scale_pos: 2, scale_neg: 50, pooling: 'mean', hard_negatives: 2 } };
     assert.deepEqual(validateRunConfig(ok), []);
-    const bad = { ...c, train: { ...c.train, max_minutes: -1, pooling: 'max' } };
+    const bad = { ...c, train: { ...c.train, max_minutes: -1, pooling: 'max', hard_negatives: 1.5 } };
     const errs = validateRunConfig(bad).join('\n');
-    assert.ok(errs.includes('train.max_minutes') && errs.includes('train.pooling'), errs);
+    assert.ok(errs.includes('train.max_minutes') && errs.includes('train.pooling') && errs.includes('train.hard_negatives'), errs);
   });
 
   it('accepts Windows absolute paths', () => {

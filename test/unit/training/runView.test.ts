@@ -41,6 +41,25 @@ describe('training run view', () => {
     assert.match(runTooltip(snapshot('finished', true)), /eval at step 30: mrr 0\.2500/);
   });
 
+  it('a failed run: the error is not repeated as the status line, and its model is never offered', () => {
+    const p = emptyProgress();
+    applyEvent(p, { event: 'error', message: '/m has no weights', hint: 'give a folder with weights' });
+    const s: RunSnapshot = {
+      id: 'stage1-x', dir: '/runs/stage1-x', configErrors: [], progress: p,
+      status: deriveStatus(p, { taskRunning: false, ended: true, exitCode: 1 }),
+      modelDir: '/runs/stage1-x/model', modelReady: true, sortKey: 0,
+    };
+    const v = toRunView(s);
+    assert.equal(v.status, 'failed');
+    assert.equal(v.detail, 'stopped with an error before training started');
+    assert.deepEqual(v.error, { message: '/m has no weights', hint: 'give a folder with weights' });
+    assert.equal(v.canUseModel, false);
+    applyEvent(p, { event: 'start', stage: 'stage1', total_steps: 10, device: 'cpu' });
+    applyEvent(p, { event: 'step', step: 3, loss: 1 });
+    applyEvent(p, { event: 'error', message: 'out of memory' });
+    assert.equal(toRunView({ ...s, status: deriveStatus(p, { taskRunning: false, ended: true, exitCode: 1 }) }).detail, 'stopped with an error at step 3/10');
+  });
+
   it('thins long loss series and says so', () => {
     const v = toRunView(snapshot('running', false), 12);
     assert.ok(v.losses.length <= 12);
