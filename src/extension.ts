@@ -18,6 +18,7 @@ import { register as registerPairsReview } from './views/pairsReview';
 import { register as registerWatcher } from './indexing/watcher';
 import { register as registerTraining } from './commands/train';
 import { register as registerEval } from './commands/eval';
+import { register as registerSynth } from './commands/synth';
 
 /** Each feature registers its commands, views and listeners on the context. Order: the sidecar starts last. */
 const FEATURES: ((ctx: Ctx) => void)[] = [
@@ -32,6 +33,7 @@ const FEATURES: ((ctx: Ctx) => void)[] = [
   registerWatcher,
   registerTraining,
   registerEval,
+  registerSynth,
   registerSidecar,
 ];
 

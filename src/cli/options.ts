@@ -1,7 +1,8 @@
 /** Turns the CLI's folder and flags into an EngineConfig. */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Device, EngineConfig } from '../shared/protocol';
+import type { Device, EngineConfig, Precision } from '../shared/protocol';
+import { PRECISIONS } from '../shared/protocol';
 import { defaultEngineConfig } from '../sidecar/defaults';
 import { stringFlag, UsageError, type ParsedArgs } from './args';
 
@@ -16,7 +17,9 @@ export function engineConfigFrom(folder: string | undefined, args: ParsedArgs): 
   if (!fs.existsSync(root) || !fs.statSync(root).isDirectory()) throw new UsageError(`${folder} is not a folder`);
   const device = stringFlag(args, 'device') ?? 'auto';
   if (!['auto', 'cpu', 'cuda'].includes(device)) throw new UsageError('--device must be auto, cpu or cuda');
-  const cfg = defaultEngineConfig(root, stringFlag(args, 'model') ?? process.env.DREHR_MODEL ?? defaultModelDir(), { device: device as Device });
+  const precision = stringFlag(args, 'precision') ?? 'auto';
+  if (!PRECISIONS.includes(precision as Precision)) throw new UsageError('--precision must be auto, fp32 or int8');
+  const cfg = defaultEngineConfig(root, stringFlag(args, 'model') ?? process.env.DREHR_MODEL ?? defaultModelDir(), { device: device as Device, precision: precision as Precision });
   const index = stringFlag(args, 'index');
   if (index) cfg.indexLocation = /^[a-z][a-z0-9+.-]*:\/\//i.test(index) ? index : path.resolve(index);
   return cfg;

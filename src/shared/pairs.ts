@@ -211,6 +211,18 @@ export function parsePairsText(text: string): ParsedPairs {
   return { pairs, broken };
 }
 
+/** Whether an LLM endpoint is on this machine (localhost, 127.0.0.0/8, ::1): only those are contacted without drehr.llm.allowRemote. */
+export function isLoopbackUrl(url: string): boolean {
+  let host: string;
+  try {
+    host = new URL(url).hostname.toLowerCase();
+  } catch {
+    return false;
+  }
+  host = host.replace(/^\[|\]$/g, '');
+  return host === 'localhost' || host.endsWith('.localhost') || host === '::1' || host === '0:0:0:0:0:0:0:1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+}
+
 // --- the review's names (synth-review) ---------------------------------------------------------------------------
 
 /** A reviewer's decision about a pair (a Label other than `unlabel`). */

@@ -23,6 +23,8 @@ export interface FileEntry {
 
 export interface Fingerprint {
   modelId: string;
+  /** The graph that wrote the vectors (absent in manifests written before int8 existed: fp32). */
+  precision?: 'fp32' | 'int8';
   chunker: string;
   chunking: ChunkingOptions;
   columns: ColumnMapping;
@@ -44,6 +46,7 @@ export function emptyManifest(fp: Fingerprint): Manifest {
 /** Why the manifest's index cannot be reused with this fingerprint (a full re-embed), or undefined. */
 export function fingerprintChange(m: Manifest, fp: Fingerprint): string | undefined {
   if (m.modelId !== fp.modelId) return `the model changed (${m.modelId} → ${fp.modelId})`;
+  if ((m.precision ?? 'fp32') !== (fp.precision ?? 'fp32')) return `the model precision changed (${m.precision ?? 'fp32'} → ${fp.precision ?? 'fp32'})`;
   if (m.chunker !== fp.chunker || JSON.stringify(m.chunking) !== JSON.stringify(fp.chunking)) return 'the chunking settings changed';
   if (JSON.stringify(m.columns) !== JSON.stringify(fp.columns)) return 'the CSV/JSONL column mapping changed';
   return undefined;
