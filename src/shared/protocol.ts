@@ -288,6 +288,28 @@ export interface NoteText {
 /** Host → sidecar. The full text of a note that is a CSV/JSONL row, for a read-only document. */
 export const GetNote = new RequestType<GetNoteParams, NoteText, void>('drehr/note');
 
+export interface GetChunksParams {
+  /** At most 500 ids per request. */
+  chunkIds: string[];
+}
+
+/** A chunk as the index stores it. `text` is note text: never log it. */
+export interface ChunkText {
+  chunkId: string;
+  text: string;
+  noteId: string;
+  patientId: string;
+  /** Workspace-relative path of the source file. */
+  source: string;
+  /** 1-based data row of a CSV/JSONL note. */
+  row?: number;
+  charStart: number;
+  charEnd: number;
+}
+
+/** Host → sidecar (the pairs review). The chunks with these ids, in the same order; null for an id not in the index. */
+export const GetChunks = new RequestType<GetChunksParams, (ChunkText | null)[], void>('drehr/getChunks');
+
 export interface LoadModelParams {
   modelDir: string;
 }

@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { CancellationToken, ErrorCodes as RpcErrorCodes, ResponseError, type MessageConnection } from 'vscode-jsonrpc/node';
 import {
   ErrorCodes,
+  GetChunks,
   GetNote,
   GetStatus,
   IndexWorkspace,
@@ -200,6 +201,16 @@ export function serve(conn: MessageConnection, onShutdown: () => void): void {
   conn.onRequest(GetStatus, handle0(async () => (await need()).status()));
   conn.onRequest(ListPatients, handle0(async () => (await need()).listPatients()));
   conn.onRequest(GetNote, handle(async (p) => (await need()).getNote(p.noteId)));
+  conn.onRequest(
+    GetChunks,
+    handle(async (p) => {
+      const ids: unknown = p?.chunkIds;
+      if (!Array.isArray(ids) || ids.length > 500 || !ids.every((x) => typeof x === 'string')) {
+        throw new ResponseError(ErrorCodes.BadRequest, 'drehr/getChunks needs chunkIds: an array of at most 500 chunk ids.');
+      }
+      return (await need()).getChunks(ids as string[]);
+    }),
+  );
   // synthetic pairs (src/sidecar/synth): progress correlated by the caller's workId
   const progressTo = (workId: string) => (p: { phase: string; done: number; total: number; message?: string }) =>
     void conn.sendNotification(Progress, { workId, ...p }).catch(() => undefined);
