@@ -142,6 +142,10 @@ describe('synthetic pairs on the real engine (demo model, shipped graph)', funct
         const literal = /hypertension|\bHTN\b/i.test(text);
         if (p.entity === 'hypertension') assert.equal(p.explicit, literal, p.chunk_id);
       }
+      const prompt = JSON.parse(fs.readFileSync(file + '.prompt.json', 'utf8')) as { prompt_sha: string; user: string; temperature: number };
+      assert.equal(prompt.prompt_sha, pairs[0].prompt_sha);
+      assert.equal(prompt.temperature, 0.1);
+      assert.match(prompt.user, /explicitly mentioned .* implicitly inferred/s);
       const firsts = pairs.filter((p) => p.usage);
       assert.equal(firsts.length, r.chunks, 'usage on the first pair of each call');
     } finally {
