@@ -14,6 +14,7 @@ import { register as registerStatus } from './commands/status';
 import { register as registerModel } from './commands/model';
 import { register as registerNoteDocuments } from './views/noteDocument';
 import { register as registerSearchPanel } from './views/searchPanel';
+import { register as registerPairsReview } from './views/pairsReview';
 import { register as registerWatcher } from './indexing/watcher';
 import { register as registerTraining } from './commands/train';
 import { register as registerEval } from './commands/eval';
@@ -28,6 +29,7 @@ const FEATURES: ((ctx: Ctx) => void)[] = [
   registerModel,
   registerNoteDocuments,
   registerSearchPanel,
+  registerPairsReview,
   registerWatcher,
   registerTraining,
   registerEval,

@@ -222,3 +222,19 @@ export function isLoopbackUrl(url: string): boolean {
   host = host.replace(/^\[|\]$/g, '');
   return host === 'localhost' || host.endsWith('.localhost') || host === '::1' || host === '0:0:0:0:0:0:0:1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
 }
+
+// --- the review's names (synth-review) ---------------------------------------------------------------------------
+
+/** A reviewer's decision about a pair (a Label other than `unlabel`). */
+export type Decision = Exclude<Label, 'unlabel'>;
+export const DECISIONS: readonly Decision[] = ['valid', 'noise', 'unsure'];
+
+/** The label log beside a pairs file: `<pairs file name>.labels.jsonl`. */
+export function labelsPathFor(pairsPath: string): string {
+  return `${pairsPath}${LABELS_SUFFIX}`;
+}
+
+/** The editor's suspicion scores beside a pairs file: `<pairs file name>.suspicion.jsonl`. */
+export function suspicionPathFor(pairsPath: string): string {
+  return `${pairsPath}${SUSPICION_SUFFIX}`;
+}
