@@ -8,6 +8,7 @@
 #   bash bench/pairsReviewAblation.sh PAIRS.jsonl [LABELS.jsonl] [NOTES_FOLDER]
 #     LABELS default: PAIRS.labels.jsonl (the review's log); NOTES default: demo/notes (the chunks the pairs name)
 #   STEPS=60 BATCH=16 MINUTES=14 BASE=models/demo SKIP_TRAIN=1 OUT_ROOT=/tmp/pairsreview   (environment)
+#   DREHR_SHARED=<shared>/data: where notes/mtsamples.csv lives (to build benchmarks/mtsamples-dev when missing)
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 PAIRS="$(realpath "${1:?usage: bash bench/pairsReviewAblation.sh PAIRS.jsonl [LABELS.jsonl] [NOTES]}")"
@@ -21,8 +22,9 @@ MINUTES="${MINUTES:-14}"
 BASE="${BASE:-$ROOT/models/demo}"
 OUT_MD="${OUT_MD:-$ROOT/bench/pairsReviewAblation.md}"
 BENCH="$ROOT/benchmarks/mtsamples-dev"
+SHARED="${DREHR_SHARED:-$ROOT/../shared/data}"
 [ -f "$LABELS" ] || { echo "no label log at $LABELS: review the pairs first (DR.EHR: Review Synthetic Pairs)" >&2; exit 2; }
-[ -f "$BENCH/bench.json" ] || bash "$ROOT/scripts/build_benchmarks.sh"
+[ -f "$BENCH/bench.json" ] || bash "$ROOT/scripts/build_benchmarks.sh" --shared "$(dirname "$SHARED")"
 export PYTHONPATH="$ROOT/python${PYTHONPATH:+:$PYTHONPATH}"
 
 t0=$(date +%s)
