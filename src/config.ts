@@ -5,8 +5,7 @@
 import * as path from 'node:path';
 import * as os from 'node:os';
 import { DEFAULT_CHUNKING, DEFAULT_EXCLUDE, DEFAULT_INCLUDE, DEFAULT_MAX_FILE_MB, DEFAULT_SEARCH_MODE, SEARCH_MODES, isUri } from './shared/defaults';
-import type { ChunkingOptions, ColumnMapping, Device, EngineConfig, Precision, SearchMode } from './shared/protocol';
-import { PRECISIONS } from './shared/protocol';
+import { ENGINE_CHOICES, PRECISIONS, type ChunkingOptions, type ColumnMapping, type Device, type EngineChoice, type EngineConfig, type Precision, type SearchMode } from './shared/protocol';
 
 export interface ConfigReader {
   get<T>(key: string): T | undefined;
@@ -17,6 +16,8 @@ export interface DrehrConfig {
   modelPath: string;
   device: Device;
   precision: Precision;
+  /** drehr.engine: auto | onnx | torch. */
+  engine: EngineChoice;
   include: string[];
   exclude: string[];
   maxFileBytes: number;
@@ -40,6 +41,8 @@ export const ENGINE_KEYS = [
   'modelPath',
   'device',
   'precision',
+  'engine',
+  'python.interpreter',
   'index.location',
   'notes.include',
   'notes.exclude',
@@ -49,7 +52,7 @@ export const ENGINE_KEYS = [
 ] as const;
 
 /** Of ENGINE_KEYS, those that need a fresh sidecar process rather than a new Initialize. */
-export const PROCESS_KEYS = ['modelPath', 'device'] as const;
+export const PROCESS_KEYS = ['modelPath', 'device', 'engine', 'python.interpreter'] as const;
 
 export { DEFAULT_EXCLUDE, DEFAULT_INCLUDE, isUri } from './shared/defaults';
 
@@ -135,6 +138,7 @@ export function readConfig(r: ConfigReader): Sanitized {
     modelPath: str(r, 'modelPath', w),
     device: oneOf(r, 'device', w, ['auto', 'cpu', 'cuda'] as const, 'auto'),
     precision: oneOf(r, 'precision', w, PRECISIONS, 'auto'),
+    engine: oneOf(r, 'engine', w, ENGINE_CHOICES, 'auto'),
     include: globs(r, 'notes.include', w, DEFAULT_INCLUDE, false),
     exclude: globs(r, 'notes.exclude', w, DEFAULT_EXCLUDE, true),
     maxFileBytes: int(r, 'notes.maxFileSizeMB', w, DEFAULT_MAX_FILE_MB, 1, 1 << 20) * 1024 * 1024,
@@ -195,6 +199,7 @@ export function engineConfig(c: DrehrConfig, places: Places): EngineConfig {
     modelDir: modelDir(c, places),
     device: c.device,
     precision: c.precision,
+    engine: c.engine,
     include: c.include,
     exclude: c.exclude,
     columns: c.columns,

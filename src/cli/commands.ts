@@ -12,7 +12,7 @@ import { EXIT } from './exitCodes';
 import { engineConfigFrom } from './options';
 import { makeProgressReporter } from './progress';
 
-const COMMON = ['model', 'index', 'device', 'precision'];
+const COMMON = ['model', 'index', 'device', 'precision', 'engine', 'python'];
 
 export async function indexCommand(argv: string[]): Promise<number> {
   const args = parseArgs(argv, [...COMMON, 'threads', 'batch-chunks'], ['rebuild', 'json']);
@@ -154,7 +154,7 @@ export async function statusCommand(argv: string[]): Promise<number> {
     const s = await engine.status();
     if (args.flags.has('json')) process.stdout.write(JSON.stringify({ model: engine.model, index: s }) + '\n');
     else {
-      process.stdout.write(`Model: ${engine.model.name} (${engine.model.id}, ${engine.model.device}, ${engine.model.precision})\n`);
+      process.stdout.write(`Model: ${engine.model.name} (${engine.model.id}, ${engine.model.engine ?? 'onnx'} on ${engine.model.device}${engine.model.dtype ? ` ${engine.model.dtype}` : ''}, ${engine.model.precision})\n`);
       process.stdout.write(`Index: ${s.state} at ${s.location}: ${s.notes} notes, ${s.chunks} chunks, ${s.patients} patients` + `${s.lastIndexedAt ? `, last indexed ${s.lastIndexedAt}` : ''}\n`);
       process.stdout.write(`Full-text index: ${s.hasFtsIndex ? 'yes' : 'no'}; ANN index: ${s.hasAnnIndex ? 'yes' : 'no'}${s.detail ? `\n${s.detail}` : ''}\n`);
     }

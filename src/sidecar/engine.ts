@@ -127,7 +127,7 @@ export class Engine {
       if (params.rebuild) await this.wipe();
       else if (!this.store || (this.store.exists && this.tableGone())) await this.openStore(); // deleted under us: start afresh
       if (!this.store) throw indexCorrupt(this.config.indexLocation, this.corruptReason ?? 'unknown');
-      const ctx = { config: this.config, encoder: this.encoder, store: this.store, metaDir: this.metaDir, log: this.log, batchChunks: this.options.batchChunks, annMinRows: this.options.annMinRows };
+      const ctx = { config: this.config, encoder: this.encoder, store: this.store, metaDir: this.metaDir, log: this.log, batchChunks: this.options.batchChunks ?? (this.encoder.torch?.hello.device === 'cuda' ? 4096 : undefined), annMinRows: this.options.annMinRows };
       let result;
       try {
         result = await runIndex(ctx, params, onProgress, signal);

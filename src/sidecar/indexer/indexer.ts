@@ -15,7 +15,7 @@ import { parseNoteFile, tooLargeProblem } from '../notes/parse';
 import type { Chunk } from '../notes/types';
 import type { ChunkRow } from '../store/schema';
 import type { Store } from '../store/store';
-import { emptyManifest, fingerprintChange, planRun, readManifest, writeManifest, type FileEntry, type Fingerprint, type Manifest, type ScannedFile } from './manifest';
+import { emptyManifest, engineTag, fingerprintChange, noteWriter, planRun, readManifest, writeManifest, type FileEntry, type Fingerprint, type Manifest, type ScannedFile } from './manifest';
 import { Scanner, toRel } from './scan';
 
 export interface ProgressUpdate {
@@ -255,6 +255,7 @@ async function writeBatch(
   }));
   await ctx.store.add(rows, ctx.encoder.info.dim);
   for (const b of batch) manifest.files[b.file.rel] = b.entry;
+  noteWriter(manifest, engineTag(ctx.encoder.info));
   manifest.pending = [...carryPending];
   saveManifest(manifest);
   result.chunksAdded += rows.length;
