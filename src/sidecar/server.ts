@@ -17,6 +17,7 @@ import {
   Progress,
   Search,
   SearchPatients,
+  SimilarPassages,
   Shutdown,
   StatusChanged,
   ValidateModel,
@@ -177,6 +178,8 @@ export function serve(conn: MessageConnection, onShutdown: () => void): void {
       }
     }),
   );
+
+  conn.onRequest(SimilarPassages, handle(async (params, signal) => (await need()).similar(params, signal)));
 
   const handle0 =
     <R>(fn: () => Promise<R>) =>
