@@ -236,6 +236,8 @@ export interface PatientHit {
   notes: number;
   /** The patient's best passages, best first (at most `evidence`). */
   evidence: SearchHit[];
+  /** For a term bundle: the bundle's queries that found this patient. */
+  matchedQueries?: string[];
 }
 
 export interface PatientSearchResult {

@@ -10,6 +10,18 @@
 import { isSearchMode } from './defaults';
 import type { PatientSearchResult, PatientSummary, SearchHit, SearchMode, SearchResult } from './protocol';
 import { isPatientAggregate, type PatientAggregate, type SearchFilters } from './search';
+import type { BundleMatch } from './bundles';
+
+/** A bundle file of .drehr/bundles as the panel lists it: the parsed bundle, or why it cannot be used. */
+export interface BundleListing {
+  /** File name inside .drehr/bundles. */
+  file: string;
+  name?: string;
+  queries?: string[];
+  match?: BundleMatch;
+  /** The problems of a bundle that cannot be run (clear messages naming the field). */
+  error?: string;
+}
 
 // ---------------------------------------------------------------------------------------------------------
 // Search panel (view drehr.search, bundle webview-ui/search)
@@ -62,14 +74,22 @@ export type SearchPanelToHost =
   | { type: 'open'; hit: SearchHit }
   /** Save the last result the host sent (answered by `exported`). */
   | { type: 'export'; format: ExportFormat }
-  | { type: 'command'; command: PanelCommand };
+  | { type: 'command'; command: PanelCommand }
+  /** List the term bundles of the workspace; answered by `bundlesReply`. */
+  | { type: 'bundles'; id: number }
+  /** Run a bundle (each query in Patients mode, combined); answered by `searchReply` with `bundle`. */
+  | { type: 'runBundle'; id: number; file: string; match: BundleMatch; mode: SearchMode; aggregate?: PatientAggregate; filters?: SearchFilters }
+  /** Save a new bundle holding this query (the host asks for a name and opens the file to edit). */
+  | { type: 'newBundle'; query: string }
+  /** Open a bundle file in the editor. */
+  | { type: 'editBundle'; file: string };
 
 /** Host → webview. */
 export type SearchPanelToWebview =
   /** Defaults from the settings and whether searching can work right now. */
   | { type: 'config'; mode: SearchMode; aggregate: PatientAggregate; ready: boolean; readiness: PanelReadiness; message?: string }
   | { type: 'searchReply'; id: number; ok: true; result: SearchResult; partial?: boolean; similarTo?: string }
-  | { type: 'searchReply'; id: number; ok: true; patients: PatientSearchResult; partial?: boolean }
+  | { type: 'searchReply'; id: number; ok: true; patients: PatientSearchResult; partial?: boolean; bundle?: string }
   | { type: 'searchReply'; id: number; ok: false; error: string }
   | { type: 'patientsReply'; id: number; ok: true; patients: PatientSummary[] }
   | { type: 'patientsReply'; id: number; ok: false; error: string }
@@ -77,7 +97,8 @@ export type SearchPanelToWebview =
   | { type: 'indexChanged'; ready: boolean; readiness: PanelReadiness; message?: string }
   /** A search started from outside the panel (Search for Selection): fill the query and run it. */
   | { type: 'runQuery'; query: string }
-  | { type: 'exported'; ok: boolean; message: string };
+  | { type: 'exported'; ok: boolean; message: string }
+  | { type: 'bundlesReply'; id: number; bundles: BundleListing[] };
 
 /** State the search panel keeps with setState, restored when the view is shown again. */
 export interface SearchPanelState {
@@ -95,6 +116,9 @@ export interface SearchPanelState {
   patients?: PatientSearchResult;
   /** Patients expanded in the Patients view. */
   expanded?: string[];
+  /** The bundle the shown patients came from, and whether a patient must match any or every query. */
+  bundle?: string;
+  bundleMatch?: BundleMatch;
 }
 
 export { isSearchMode };
@@ -132,6 +156,11 @@ function isFilters(x: unknown): x is SearchFilters {
   return true;
 }
 
+/** A plain file name inside .drehr/bundles (no folder part, so a message cannot point elsewhere). */
+export function isBundleFile(x: unknown): x is string {
+  return typeof x === 'string' && /^[^/\\]+\.json$/.test(x) && !x.startsWith('.');
+}
+
 /** The host's guard for messages from the search panel. */
 export function isSearchPanelToHost(x: unknown): x is SearchPanelToHost {
   if (!isObject(x)) return false;
@@ -159,6 +188,21 @@ export function isSearchPanelToHost(x: unknown): x is SearchPanelToHost {
       return x.format === 'csv' || x.format === 'jsonl' || x.format === 'patientList';
     case 'command':
       return x.command === 'index' || x.command === 'restart' || x.command === 'showLogs';
+    case 'bundles':
+      return Number.isInteger(x.id);
+    case 'runBundle':
+      return (
+        Number.isInteger(x.id) &&
+        isBundleFile(x.file) &&
+        (x.match === 'any' || x.match === 'all') &&
+        isSearchMode(x.mode) &&
+        (x.aggregate === undefined || isPatientAggregate(x.aggregate)) &&
+        isFilters(x.filters)
+      );
+    case 'newBundle':
+      return typeof x.query === 'string';
+    case 'editBundle':
+      return isBundleFile(x.file);
     default:
       return false;
   }

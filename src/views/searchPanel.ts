@@ -13,7 +13,8 @@ import { appendAudit, type AuditRecord } from '../audit';
 import { patientListCsv, passagesCsv, passagesJsonl, patientsCsv, patientsJsonl, type ExportSource } from '../shared/export';
 import { ListPatients, Search, SearchPatients, SimilarPassages, type PatientSearchResult, type SearchResult } from '../shared/protocol';
 import { DEFAULT_PATIENT_AGGREGATE } from '../shared/search';
-import { isSearchPanelToHost, type ExportFormat, type PanelReadiness, type SearchPanelToHost, type SearchPanelToWebview } from '../shared/webview';
+import { BUNDLES_FOLDER, bundleFileName, bundleJson, combineBundle, parseBundle, type BundleRun, type TermBundle } from '../shared/bundles';
+import { isSearchPanelToHost, type BundleListing, type ExportFormat, type PanelReadiness, type SearchPanelToHost, type SearchPanelToWebview } from '../shared/webview';
 import { writeFileAtomicSync } from '../shared/atomicWrite';
 import { explainError } from '../sidecar-client/errors';
 import { reportError } from '../commands/guard';
@@ -188,12 +189,117 @@ class SearchPanel implements vscode.WebviewViewProvider {
       case 'export':
         await this.export(m.format);
         return;
+      case 'bundles':
+        this.post({ type: 'bundlesReply', id: m.id, bundles: this.listBundles() });
+        return;
+      case 'runBundle':
+        await this.runBundle(m);
+        return;
+      case 'newBundle':
+        await this.newBundle(m.query);
+        return;
+      case 'editBundle': {
+        const dir = this.bundlesDir();
+        if (dir) await vscode.window.showTextDocument(vscode.Uri.file(path.join(dir, m.file)));
+        return;
+      }
       case 'command': {
         const id = m.command === 'index' ? 'drehr.indexWorkspace' : m.command === 'restart' ? 'drehr.restartSidecar' : 'drehr.showLogs';
         await vscode.commands.executeCommand(id);
         return;
       }
     }
+  }
+
+  private bundlesDir(): string | undefined {
+    const root = this.ctx.workspaceRoot;
+    return root ? path.join(root, BUNDLES_FOLDER) : undefined;
+  }
+
+  /** The bundle files of the workspace, parsed; a broken one is listed with its problems. */
+  private listBundles(): BundleListing[] {
+    const dir = this.bundlesDir();
+    if (!dir || !fs.existsSync(dir)) return [];
+    let names: string[];
+    try {
+      names = fs.readdirSync(dir).filter((f) => f.endsWith('.json') && !f.startsWith('.')).sort();
+    } catch (e) {
+      this.ctx.log.error(`Could not list ${BUNDLES_FOLDER}: ${(e as Error).message}`);
+      return [];
+    }
+    return names.map((file) => {
+      const r = this.readBundle(file);
+      return r.ok ? { file, name: r.bundle.name, queries: r.bundle.queries, match: r.bundle.match } : { file, error: r.error };
+    });
+  }
+
+  private readBundle(file: string): { ok: true; bundle: TermBundle } | { ok: false; error: string } {
+    const dir = this.bundlesDir()!;
+    let text: string;
+    try {
+      text = fs.readFileSync(path.join(dir, file), 'utf8');
+    } catch (e) {
+      return { ok: false, error: `${BUNDLES_FOLDER}/${file} cannot be read: ${(e as Error).message}` };
+    }
+    const r = parseBundle(text, `${BUNDLES_FOLDER}/${file}`);
+    return r.ok ? { ok: true, bundle: r.bundle } : { ok: false, error: r.errors.join(' ') };
+  }
+
+  private async runBundle(m: Extract<SearchPanelToHost, { type: 'runBundle' }>): Promise<void> {
+    if (!this.bundlesDir()) return;
+    const read = this.readBundle(m.file);
+    if (!read.ok) {
+      this.post({ type: 'searchReply', id: m.id, ok: false, error: read.error });
+      return;
+    }
+    const b = read.bundle;
+    const mine = this.newSearch();
+    const c = this.ctx.config;
+    try {
+      const runs: BundleRun[] = [];
+      for (const q of b.queries) {
+        // Deeper than the panel's list, so "all" can intersect patients that rank lower for one query.
+        const result = await this.ctx.client.request(
+          SearchPatients,
+          { query: q, k: 1000, mode: b.mode ?? m.mode, expand: c.queryExpansion, aggregate: m.aggregate ?? DEFAULT_PATIENT_AGGREGATE, evidence: 3, ...(m.filters ? { filters: m.filters } : {}) },
+          mine.token,
+        );
+        runs.push({ query: q, result });
+      }
+      const combined = combineBundle(b.name, runs, m.match);
+      combined.patients = combined.patients.slice(0, Math.max(c.resultCount, 50));
+      const partial = this.ctx.client.status?.state === 'indexing';
+      this.last = { kind: 'patients', result: combined, source: { bundle: b.name, query: b.queries.join(' | ') } };
+      this.post({ type: 'searchReply', id: m.id, ok: true, patients: combined, partial, bundle: b.name });
+      this.audit({ action: 'bundle', bundle: b.name, query: b.queries.join(' | '), mode: b.mode ?? m.mode, ...(m.filters ? { filters: m.filters } : {}), patients: combined.patients.length });
+    } catch (e) {
+      const x = explainError(e, 'run the bundle');
+      if (x.kind !== 'cancelled') this.ctx.log.error(x.message);
+      this.post({ type: 'searchReply', id: m.id, ok: false, error: x.kind === 'cancelled' ? 'cancelled' : x.message });
+    } finally {
+      mine.dispose();
+      if (this.search === mine) this.search = undefined;
+    }
+  }
+
+  private async newBundle(query: string): Promise<void> {
+    const dir = this.bundlesDir();
+    if (!dir) return;
+    const name = await vscode.window.showInputBox({
+      title: 'DR.EHR: new term bundle',
+      prompt: `A name for the bundle; it is saved as JSON in ${BUNDLES_FOLDER}/ (share it in git), and opens for you to add queries.`,
+      value: query.trim(),
+      validateInput: (v) => (v.trim() === '' ? 'Type a name.' : v.length > 100 ? 'At most 100 characters.' : undefined),
+    });
+    if (!name) return;
+    const file = path.join(dir, bundleFileName(name));
+    if (fs.existsSync(file)) {
+      void vscode.window.showWarningMessage(`${BUNDLES_FOLDER}/${path.basename(file)} exists already; opening it.`);
+    } else {
+      fs.mkdirSync(dir, { recursive: true });
+      writeFileAtomicSync(file, bundleJson({ name: name.trim(), queries: query.trim() ? [query.trim()] : ['first query'], match: 'any' }));
+    }
+    await vscode.window.showTextDocument(vscode.Uri.file(file));
   }
 
   private async export(format: ExportFormat): Promise<void> {

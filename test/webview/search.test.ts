@@ -387,4 +387,40 @@ describe('search panel webview', function () {
     await view.deliver({ type: 'searchReply', id: sim.id, ok: true, result: result([hit({ chunkId: 'o::1', noteId: 'other' })]), similarTo: 'n1' });
     await view.page.waitForFunction(() => document.querySelector('#message')?.textContent?.includes('passages like the one in n1'));
   });
+
+  it('term bundles: lists them (a broken one with its problem), runs one with any/every, edits and creates', async () => {
+    await typeQuery('heart failure');
+    await view.waitForPosted<SearchMsg>('search');
+    await view.page.click('#bundles summary');
+    const req = await view.waitForPosted<{ id: number }>('bundles');
+    await view.deliver({
+      type: 'bundlesReply',
+      id: req.id,
+      bundles: [
+        { file: 'broken.json', error: '.drehr/bundles/broken.json: "queries" must be a list of strings.' },
+        { file: 'hf.json', name: 'Heart failure', queries: ['heart failure', 'CHF'], match: 'any' },
+      ],
+    });
+    await view.page.waitForSelector('li.bundle[data-file="hf.json"] .bundle-run');
+    assert.match(await view.page.$eval('li.bundle[data-file="broken.json"] .bundle-error', (e) => e.textContent ?? ''), /"queries" must be a list/);
+    assert.equal(await view.page.$$eval('li.bundle[data-file="broken.json"] .bundle-run', (es) => es.length), 0);
+    await view.page.click('#bundle-all');
+    await view.page.click('li.bundle[data-file="hf.json"] .bundle-run');
+    const run = await view.waitForPosted<{ id: number; file: string; match: string; mode: string }>('runBundle');
+    assert.deepEqual([run.file, run.match, run.mode], ['hf.json', 'all', 'hybrid']);
+    await view.deliver({
+      type: 'searchReply',
+      id: run.id,
+      ok: true,
+      bundle: 'Heart failure',
+      patients: patientsResult([{ ...patient('p004', 0.03, [hit({ patientId: 'p004' })]), matchedQueries: ['heart failure', 'CHF'] }]),
+    });
+    await view.page.waitForSelector('li.patient[data-patient="p004"]');
+    assert.equal(await view.page.$eval('.patient-queries', (e) => e.textContent), 'found by: heart failure · CHF');
+    assert.match(await view.page.$eval('#bundle-banner', (e) => e.textContent ?? ''), /Bundle "Heart failure": patients found by every query/);
+    await view.page.click('li.bundle[data-file="hf.json"] .bundle-edit');
+    assert.equal((await view.waitForPosted<{ file: string }>('editBundle')).file, 'hf.json');
+    await view.page.click('#bundle-new');
+    assert.equal((await view.waitForPosted<{ query: string }>('newBundle')).query, 'heart failure');
+  });
 });

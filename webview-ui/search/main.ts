@@ -10,7 +10,7 @@ import '@vscode-elements/elements/dist/vscode-single-select/index.js';
 import '@vscode-elements/elements/dist/vscode-option/index.js';
 import type { PatientSearchResult, SearchHit, SearchMode, SearchResult } from '../../src/shared/protocol';
 import { PATIENT_AGGREGATES, type PatientAggregate, type SearchFilters } from '../../src/shared/search';
-import type { PanelCommand, PanelReadiness, ResultView, SearchPanelState, SearchPanelToHost, SearchPanelToWebview } from '../../src/shared/webview';
+import type { BundleListing, PanelCommand, PanelReadiness, ResultView, SearchPanelState, SearchPanelToHost, SearchPanelToWebview } from '../../src/shared/webview';
 import { chipElements, patientElement, renderHits } from './render';
 
 interface VsCodeApi {
@@ -127,10 +127,22 @@ const clearFilters = button('f-clear', 'Clear filters');
 filters.append(filtersSummary, fTypes, dates, fFolders, fPatients, patientHint, clearFilters);
 if (activeFilterCount() > 0) filters.open = true;
 
+const bundles = make('details', { id: 'bundles' });
+const bundlesSummary = make('summary', { text: 'Term bundles' });
+const bundleMatch = make('div', { cls: 'segmented' });
+bundleMatch.setAttribute('role', 'group');
+bundleMatch.setAttribute('aria-label', 'A patient is a hit when');
+const matchAny = button('bundle-any', 'Any query', 'A patient is a hit when any query of the bundle finds it');
+const matchAll = button('bundle-all', 'Every query', 'A patient is a hit only when every query of the bundle finds it');
+bundleMatch.append(matchAny, matchAll);
+const bundleList = make('ul', { id: 'bundle-list' });
+const newBundle = button('bundle-new', 'New bundle from this query', 'Save the query as a bundle in .drehr/bundles/ and open it to add more queries');
+bundles.append(bundlesSummary, bundleMatch, bundleList, newBundle);
+
 const chips = make('div', { id: 'chips' });
 chips.setAttribute('aria-label', 'Query expansions (click to switch one off)');
 const history = make('div', { id: 'history' });
-form.append(query, viewRow, filters, chips, history);
+form.append(query, viewRow, filters, bundles, chips, history);
 
 const message = make('div', { id: 'message' });
 message.setAttribute('role', 'status');
@@ -139,13 +151,14 @@ const partial = make('div', { id: 'partial', text: 'Indexing is still running: t
 partial.hidden = true;
 const results = make('ul', { id: 'results' });
 results.setAttribute('aria-label', 'Results');
+const bundleBanner = make('div', { id: 'bundle-banner', cls: 'hint' });
 const exportBar = make('div', { id: 'export' });
 const exportCsv = button('export-csv', 'Export CSV', 'Save these results as CSV (patient, note, passage range, score, ranker, query)');
 const exportJsonl = button('export-jsonl', 'JSONL', 'Save these results as JSON Lines');
 const exportList = button('export-patients', 'Patient list', 'Save the patients of these results, one id per line (a cohort list)');
 exportBar.append(exportCsv, exportJsonl, exportList);
 exportBar.hidden = true;
-document.body.append(form, message, actions, partial, results, exportBar);
+document.body.append(form, message, actions, partial, bundleBanner, results, exportBar);
 
 // ---- behaviour ----
 let nextId = 1;
@@ -205,6 +218,73 @@ function readinessActions(): void {
     ]);
   else showActions([]);
 }
+
+let bundlesRequest = 0;
+
+function requestBundles(): void {
+  bundlesRequest = nextId++;
+  vscode.postMessage({ type: 'bundles', id: bundlesRequest });
+}
+
+function renderBundleMatch(): void {
+  matchAny.setAttribute('aria-pressed', String((state.bundleMatch ?? 'any') === 'any'));
+  matchAll.setAttribute('aria-pressed', String(state.bundleMatch === 'all'));
+}
+
+function runBundle(file: string): void {
+  clearTimeout(timer);
+  const id = nextId++;
+  latest = id;
+  results.setAttribute('aria-busy', 'true');
+  showMessage('Running the bundle…');
+  const f = filtersToSend();
+  vscode.postMessage({ type: 'runBundle', id, file, match: state.bundleMatch ?? 'any', mode: state.mode, aggregate: state.aggregate ?? 'max', ...(f ? { filters: f } : {}) });
+}
+
+function renderBundles(list: readonly BundleListing[]): void {
+  if (list.length === 0) {
+    bundleList.replaceChildren(make('li', { cls: 'hint', text: 'No bundles yet: search for something, then save it as a bundle.' }));
+    return;
+  }
+  bundleList.replaceChildren(
+    ...list.map((b) => {
+      const li = make('li', { cls: 'bundle' });
+      li.dataset.file = b.file;
+      const label = make('span', { cls: 'bundle-name', text: b.name ?? b.file });
+      if (b.queries) label.title = b.queries.join('\n');
+      li.append(label);
+      if (b.error) li.append(make('div', { cls: 'bundle-error', text: b.error }));
+      else {
+        li.append(make('span', { cls: 'hint', text: ` ${b.queries?.length ?? 0} quer${b.queries?.length === 1 ? 'y' : 'ies'}` }));
+        const run = make('button', { cls: 'bundle-run', text: 'Run' });
+        run.type = 'button';
+        run.addEventListener('click', () => runBundle(b.file));
+        li.append(run);
+      }
+      const edit = make('button', { cls: 'bundle-edit', text: 'Edit' });
+      edit.type = 'button';
+      edit.addEventListener('click', () => vscode.postMessage({ type: 'editBundle', file: b.file }));
+      li.append(edit);
+      return li;
+    }),
+  );
+}
+
+bundles.addEventListener('toggle', () => {
+  if (bundles.open) requestBundles();
+});
+for (const [b, v] of [
+  [matchAny, 'any'],
+  [matchAll, 'all'],
+] as const)
+  b.addEventListener('click', () => {
+    state.bundleMatch = v;
+    save();
+    renderBundleMatch();
+  });
+newBundle.addEventListener('click', () => {
+  vscode.postMessage({ type: 'newBundle', query: state.query });
+});
 
 function renderView(): void {
   viewPassages.setAttribute('aria-pressed', String(state.view === 'passages'));
@@ -310,6 +390,7 @@ function showResult(): void {
     return;
   }
   renderHistory();
+  bundleBanner.textContent = p && state.bundle ? `Bundle "${state.bundle}": patients found by ${state.bundleMatch === 'all' ? 'every' : 'any'} query of it` : '';
   const expansions = (r ?? p)!.expansions;
   renderChips(expansions);
   const took = `${Math.round((r ?? p)!.tookMs)} ms`;
@@ -591,11 +672,13 @@ window.addEventListener('message', (ev: MessageEvent<SearchPanelToWebview>) => {
       if ('patients' in m) {
         state.patients = m.patients;
         state.view = 'patients';
+        if (m.bundle) state.bundle = m.bundle;
+        else delete state.bundle;
       } else {
         state.result = m.result;
         state.view = 'passages';
       }
-      if (!('similarTo' in m && m.similarTo)) remember(state.query.trim());
+      if (!('similarTo' in m && m.similarTo) && !('bundle' in m && m.bundle)) remember(state.query.trim());
       save();
       showResult();
       if ('similarTo' in m && m.similarTo) showMessage(`${m.result.hits.length} passages like the one in ${m.similarTo}`);
@@ -609,10 +692,14 @@ window.addEventListener('message', (ev: MessageEvent<SearchPanelToWebview>) => {
     case 'exported':
       showMessage(m.message);
       return;
+    case 'bundlesReply':
+      if (m.id === bundlesRequest) renderBundles(m.bundles);
+      return;
   }
 });
 
 renderView();
+renderBundleMatch();
 if (state.result || state.patients) showResult();
 else renderHistory();
 vscode.postMessage({ type: 'ready' });

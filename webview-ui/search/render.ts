@@ -159,6 +159,7 @@ export function patientElement(doc: Document, p: PatientHit, o: PatientOptions):
   head.title = o.expanded ? 'Hide the passages (Left)' : 'Show the passages that put this patient here (Right)';
   head.addEventListener('click', () => o.onToggle(p.patientId, !o.expanded));
   li.append(head);
+  if (p.matchedQueries?.length) li.append(el(doc, 'div', 'patient-queries', `found by: ${p.matchedQueries.join(' · ')}`));
   const best = p.evidence[0];
   if (!o.expanded && best) {
     const preview = el(doc, 'div', 'patient-preview');
