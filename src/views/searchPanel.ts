@@ -37,7 +37,7 @@ function readiness(ctx: Ctx): { ready: boolean; readiness: PanelReadiness; messa
 }
 
 /** The last result the panel showed, for Export. */
-type Last = { kind: 'passages'; result: SearchResult; source: ExportSource } | { kind: 'patients'; result: PatientSearchResult; source: ExportSource };
+export type Last = { kind: 'passages'; result: SearchResult; source: ExportSource } | { kind: 'patients'; result: PatientSearchResult; source: ExportSource };
 
 class SearchPanel implements vscode.WebviewViewProvider {
   private view: vscode.WebviewView | undefined;
