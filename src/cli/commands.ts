@@ -12,7 +12,7 @@ import { EXIT } from './exitCodes';
 import { engineConfigFrom } from './options';
 import { makeProgressReporter } from './progress';
 
-const COMMON = ['model', 'index', 'device'];
+const COMMON = ['model', 'index', 'device', 'precision', 'engine', 'python'];
 
 export async function indexCommand(argv: string[]): Promise<number> {
   const args = parseArgs(argv, [...COMMON, 'threads', 'batch-chunks'], ['rebuild', 'json']);
@@ -31,7 +31,7 @@ export async function indexCommand(argv: string[]): Promise<number> {
     progress.end();
     if (args.flags.has('json')) process.stdout.write(JSON.stringify(result) + '\n');
     else printIndexResult(result);
-    return result.cancelled ? EXIT.cancelled : EXIT.ok;
+    return result.cancelled ? EXIT.cancelled : result.problems.some((p) => p.severity === 'error') ? EXIT.problems : EXIT.ok;
   } finally {
     progress.end();
     process.off('SIGINT', onSigint);
@@ -48,7 +48,8 @@ function printIndexResult(r: IndexResult): void {
       `${r.chunksAdded} chunks added, ${r.chunksRemoved} removed in ${(r.durationMs / 1000).toFixed(1)} s.\n`,
   );
   out.write(`Index: ${r.status.state}, ${r.status.notes} notes, ${r.status.chunks} chunks, ${r.status.patients} patients at ${r.status.location}\n`);
-  for (const p of r.problems) out.write(`${p.severity}: ${p.path}${p.row !== undefined ? ` row ${p.row}` : ''}: ${p.message}\n`);
+  // Problems are diagnostics: stderr, like progress and logs (README.md).
+  for (const p of r.problems) process.stderr.write(`${p.severity}: ${p.path}${p.row !== undefined ? ` row ${p.row}` : ''}: ${p.message}\n`);
 }
 
 /** Filters from `--note-type a,b --from D --to D --folder a,b --patient-list FILE` (the panel's filters). */
@@ -153,7 +154,7 @@ export async function statusCommand(argv: string[]): Promise<number> {
     const s = await engine.status();
     if (args.flags.has('json')) process.stdout.write(JSON.stringify({ model: engine.model, index: s }) + '\n');
     else {
-      process.stdout.write(`Model: ${engine.model.name} (${engine.model.id}, ${engine.model.device})\n`);
+      process.stdout.write(`Model: ${engine.model.name} (${engine.model.id}, ${engine.model.engine ?? 'onnx'} on ${engine.model.device}${engine.model.dtype ? ` ${engine.model.dtype}` : ''}, ${engine.model.precision})\n`);
       process.stdout.write(`Index: ${s.state} at ${s.location}: ${s.notes} notes, ${s.chunks} chunks, ${s.patients} patients` + `${s.lastIndexedAt ? `, last indexed ${s.lastIndexedAt}` : ''}\n`);
       process.stdout.write(`Full-text index: ${s.hasFtsIndex ? 'yes' : 'no'}; ANN index: ${s.hasAnnIndex ? 'yes' : 'no'}${s.detail ? `\n${s.detail}` : ''}\n`);
     }

@@ -18,6 +18,9 @@ import type { PatientAggregate, SearchFilters } from './search';
 // ---------------------------------------------------------------------------------------------------------
 
 export type Device = 'auto' | 'cpu' | 'cuda';
+/** Which graph of the model folder runs: 'auto' = the int8 graph when the folder has one and the encoder runs on CPU. */
+export type Precision = 'auto' | 'fp32' | 'int8';
+export const PRECISIONS: readonly Precision[] = ['auto', 'fp32', 'int8'];
 export type { SearchMode } from './defaults';
 import type { SearchMode } from './defaults';
 /** drehr.engine: onnxruntime in the sidecar, the trainer's PyTorch encoder in a Python child, or auto (torch when
@@ -52,6 +55,8 @@ export interface EngineConfig {
   /** Absolute path of the model folder (config.json, tokenizer.json, onnx/model.onnx, drehr.json). */
   modelDir: string;
   device: Device;
+  /** Absent: 'auto'. A change re-embeds the index (int8 vectors differ from fp32 ones). */
+  precision?: Precision;
   /** Which engine runs the model (default auto). */
   engine?: EngineChoice;
   /** The Python interpreter for the torch engine (default python3), found as the training commands find it. */
@@ -75,6 +80,8 @@ export interface ModelInfo {
   trained: boolean;
   /** Which execution provider actually runs the model ('cpu' or 'cuda'). */
   device: 'cpu' | 'cuda';
+  /** Which graph runs: the fp32 ONNX or the dynamically quantized int8 one (drehr.json "onnx_int8"). */
+  precision: 'fp32' | 'int8';
   /** Which engine runs the model: onnxruntime in the sidecar or PyTorch in a Python child (absent: onnx). */
   engine?: 'onnx' | 'torch';
   /** The torch engine's compute precision (fp32, fp16, bf16) and the GPU's name. */
@@ -294,6 +301,28 @@ export interface NoteText {
 
 /** Host → sidecar. The full text of a note that is a CSV/JSONL row, for a read-only document. */
 export const GetNote = new RequestType<GetNoteParams, NoteText, void>('drehr/note');
+
+export interface GetChunksParams {
+  /** At most 500 ids per request. */
+  chunkIds: string[];
+}
+
+/** A chunk as the index stores it. `text` is note text: never log it. */
+export interface ChunkText {
+  chunkId: string;
+  text: string;
+  noteId: string;
+  patientId: string;
+  /** Workspace-relative path of the source file. */
+  source: string;
+  /** 1-based data row of a CSV/JSONL note. */
+  row?: number;
+  charStart: number;
+  charEnd: number;
+}
+
+/** Host → sidecar (the pairs review). The chunks with these ids, in the same order; null for an id not in the index. */
+export const GetChunks = new RequestType<GetChunksParams, (ChunkText | null)[], void>('drehr/getChunks');
 
 export interface LoadModelParams {
   modelDir: string;

@@ -9,7 +9,7 @@ import { errorMessage, indexCorrupt } from '../errors';
 import type { Logger } from '../log';
 import { BUILD_STALL_MS, watchBuild } from './buildWatch';
 import { ANN_MIN_ROWS, annParams, annSearchParams } from './ann';
-import { equals, sourceFilters, underFolder } from './filters';
+import { equals, inList, sourceFilters, underFolder } from './filters';
 import { chunkSchema, RESULT_COLUMNS, TABLE_NAME, type ChunkRow } from './schema';
 
 /** A row as searches return it (no vector). */
@@ -252,6 +252,14 @@ export class Store {
     if (rows.length === 0) return undefined;
     const v = (rows[0] as { vector: ArrayLike<number> | { toArray(): ArrayLike<number> } }).vector;
     return Float32Array.from('toArray' in v ? v.toArray() : v);
+  }
+
+  /** The chunks with these ids (any order; missing ids are simply absent). */
+  async chunksByIds(ids: readonly string[]): Promise<StoredChunk[]> {
+    if (!this.table || ids.length === 0) return [];
+    const t = this.table;
+    const rows = await this.guard(() => t.query().where(inList('id', ids)).select(RESULT_COLUMNS).limit(ids.length).toArray());
+    return rows.map((r) => plain(r as StoredChunk));
   }
 
   /** Every chunk id (tests, benchmarks: compare two indexes). */
