@@ -3,8 +3,8 @@ import * as esbuild from 'esbuild';
 import { spawnSync } from 'node:child_process';
 
 const [name, ...args] = process.argv.slice(2);
-if (!['index', 'search', 'int8'].includes(name)) {
-  console.error('usage: node bench/run.mjs index|search|int8 [options]');
+if (!['index', 'search', 'patients', 'int8', 'pairsReview'].includes(name)) {
+  console.error('usage: node bench/run.mjs index|search|patients|int8|pairsReview [options]');
   process.exit(2);
 }
 const outfile = `bench/work/${name}Bench.js`;

@@ -228,8 +228,8 @@ def cmd_train(a) -> int:
             from .stage2_data import build_stage2, mtsamples_pairs
             g2 = None
             if a.mtsamples:
-                from .graph import build_graph
-                g2 = build_graph(_default_graph_dirs())
+                from .graph import build_graph, load_graph
+                g2 = load_graph(data["graph"]) if data.get("graph") else build_graph(_default_graph_dirs())
                 chunk_list, pairs, m = mtsamples_pairs(a.mtsamples, g2, "train")
                 os.makedirs(run_dir, exist_ok=True)
                 pairs_path = os.path.join(run_dir, "pairs.jsonl")
@@ -375,14 +375,33 @@ def cmd_mlm(a) -> int:
     pieces = [t for x in texts for t, _, _ in chunk_text(x)]
     from .mlm import pretrain
     res = pretrain(base.model, base.tokenizer, pieces, a.max_steps or 100, a.batch_size or 32, a.max_passage or 128,
-                   a.lr or 5e-4, seed=a.seed or 42, events=Events(None))
+                   a.lr or 5e-4, seed=a.seed or 42, events=Events(None), max_minutes=a.max_minutes or 0.0)
     os.makedirs(a.out, exist_ok=True)
     import shutil
     for f in ("tokenizer.json", "config.json", "drehr.json"):
         if os.path.exists(os.path.join(base.path, f)):
             shutil.copy(os.path.join(base.path, f), os.path.join(a.out, f))
     save_safetensors(base.model.state_dict(), os.path.join(a.out, "model.safetensors"))
-    print(json.dumps({"event": "done", "model_dir": a.out, "metrics": {"mlm_loss": res["loss"]}}))
+    # Record the pretraining in drehr.json's provenance, so the stages trained on top of it carry it on.
+    meta_path = os.path.join(a.out, "drehr.json")
+    meta = {}
+    if os.path.exists(meta_path):
+        with open(meta_path, encoding="utf-8") as f:
+            meta = json.load(f)
+    prov = meta.get("provenance") or {"base": None if a.from_scratch else base.meta.get("id"), "stages": [], "data": {},
+                                      "steps": 0, "metrics": {}}
+    prov["stages"] = list(prov.get("stages", [])) + [{"stage": "mlm", "steps": res["steps"], "planned_steps": res["planned_steps"],
+                                                      "stopped_early": res["stopped_early"], "loss": res["loss"],
+                                                      "samples_per_s": res["samples_per_s"],
+                                                      "params": {"batch_size": a.batch_size or 32, "lr": a.lr or 5e-4,
+                                                                 "seed": a.seed or 42, "max_length": a.max_passage or 128},
+                                                      "data": {"chunks": len(pieces)}}]
+    prov["steps"] = int(prov.get("steps", 0)) + res["steps"]
+    meta["provenance"] = prov
+    from .fsutil import write_json_atomic
+    write_json_atomic(meta_path, meta)
+    print(json.dumps({"event": "done", "model_dir": a.out, "metrics": {"mlm_loss": res["loss"]},
+                      "mlm": {k: res[k] for k in ("steps", "planned_steps", "stopped_early", "samples_per_s")}}))
     return EXIT_OK
 
 

@@ -3,10 +3,12 @@ import type { ChunkingOptions, Device, Precision } from '../shared/protocol';
 import { PRECISIONS } from '../shared/protocol';
 import type { RankerName } from '../shared/webview-eval';
 import { ALL_RANKERS, RANKER_NAMES } from '../shared/webview-eval';
+import { parseFusion, type FusionSpec } from '../sidecar/store/rrf';
 
 export const USAGE = `Usage: drehr eval --bench DIR [--model DIR] [--ranker bm25,dense,hybrid] [--out DIR] [--json]
                   [--chunking WORDS,OVERLAP,MIN] [--depth N] [--cache DIR] [--device auto|cpu|cuda]
                   [--precision auto|fp32|int8]
+                  [--fusion SPEC[;SPEC...]]
 
 Evaluates rankers on a benchmark in CliniQ's layout (notes/, queries.jsonl, qrels.tsv, bench.json) with
 CliniQ's metrics: single-patient MRR, nDCG, MAP and multi-patient MRR, nDCG@10, Recall@100, per query
@@ -24,6 +26,9 @@ eval-<benchmark>/), default .drehr/eval/<benchmark>/ under the current folder.
   --cache DIR      where benchmark indexes are kept (default ~/.cache/drehr/eval)
   --device D       auto, cpu or cuda (default cpu)
   --precision P    auto, fp32 or int8: the model's graph (default auto: int8 when the folder has one, on CPU)
+  --fusion SPECS   also evaluate each hybrid ranker with these fusions of its dense and BM25 rankings,
+                   ';'-separated: rrf[:k=K][,w=W], minmax[:w=W], zscore[:w=W] (W: the dense weight, 0-1;
+                   the BM25 weight is 1 - W; no W: equal weights). The search's own fusion: rrf:k=60
 
 Exit codes: 0 done; 1 the evaluation failed (engine or model error); 2 bad arguments or an unusable
 benchmark folder; 3 refused: the benchmark was chunked differently than the index; 130 cancelled.`;
@@ -40,6 +45,8 @@ export interface EvalArgs {
   device: Device;
   precision: Precision;
   help: boolean;
+  /** --fusion: extra fusions of the hybrid rankers' two rankings. */
+  fusions?: FusionSpec[];
 }
 
 export class ArgError extends Error {}
@@ -97,6 +104,15 @@ export function parseEvalArgs(argv: readonly string[]): EvalArgs {
         const p = take();
         if (!PRECISIONS.includes(p as Precision)) throw new ArgError('--precision is auto, fp32 or int8');
         a.precision = p as Precision;
+        break;
+      }
+      case '--fusion': {
+        try {
+          a.fusions = take().split(';').map((x) => x.trim()).filter(Boolean).map(parseFusion);
+        } catch (e) {
+          throw new ArgError(`--fusion: ${(e as Error).message}`);
+        }
+        if (!a.fusions.length) throw new ArgError('--fusion needs at least one spec, e.g. rrf:k=60;minmax:w=0.5');
         break;
       }
       default:

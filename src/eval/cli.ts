@@ -72,6 +72,7 @@ export async function evalCommand(argv: string[], openEngine?: OpenEngine): Prom
         device: args.device,
         precision: args.precision,
         depth: args.depth,
+        ...(args.fusions ? { fusions: args.fusions } : {}),
         signal: controller.signal,
         onProgress: progress,
         tool: 'drehr eval',

@@ -22,7 +22,8 @@ export const MULTI_METRICS: Metric<MultiScores>[] = [
 export const pct = (x: number): string => (x * 100).toFixed(2);
 
 export function rankerLabel(r: RankerResult): string {
-  return r.modelId && r.ranker !== 'bm25' ? `${r.ranker} (${r.modelId})` : r.ranker;
+  const name = r.fusion ? `${r.ranker} [${r.fusion}]` : r.ranker;
+  return r.modelId && r.ranker !== 'bm25' ? `${name} (${r.modelId})` : name;
 }
 
 /** Rows of one setting's table: [row key, n, ...per ranker per metric]. Missing rows read "n/a". */

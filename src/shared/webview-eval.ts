@@ -56,6 +56,8 @@ export interface RankerResult {
   ranker: RankerName;
   /** Model id for dense/hybrid (drehr.json id); undefined for bm25. */
   modelId?: string;
+  /** Hybrid rankers evaluated with another fusion than the search's (`drehr eval --fusion`): its label. */
+  fusion?: string;
   /** Single-patient: overall, per query type, then per match type (pooled over query types). */
   single: ScoreRow<SingleScores>[];
   /** Multi-patient: overall, per query type (as eval.py), then per match type (our extension, see docs/cliniq.md). */

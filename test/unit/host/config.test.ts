@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import {
   DEFAULT_EXCLUDE,
   DEFAULT_INCLUDE,
+  engineChange,
   engineConfig,
   indexLocation,
   readConfig,
@@ -114,7 +115,24 @@ describe('host config', () => {
     assert.equal(restartNeed(affects(['drehr.notes.include'])), 'reinitialize');
     assert.equal(restartNeed(affects(['drehr.index.location'])), 'reinitialize');
     assert.equal(restartNeed(affects(['drehr.search.mode'])), 'none');
+    assert.equal(restartNeed(affects(['drehr.search.queryExpansion'])), 'none', 'every search sends expand');
     assert.equal(restartNeed(affects(['drehr.index.watch'])), 'none');
     assert.equal(restartNeed(affects(['editor.fontSize'])), 'none');
+  });
+});
+
+describe('host config: what a change asks of the sidecar', () => {
+  const base = engineConfig(readConfig(settingsReader({})).config, { workspaceRoot: '/ws', extensionPath: '/ext' });
+  it('nothing when the sidecar runs with these settings, or has none yet', () => {
+    assert.deepEqual(engineChange(base, { ...base }), { need: 'none', keys: [] });
+    assert.deepEqual(engineChange(undefined, base), { need: 'none', keys: [] });
+  });
+  it('query expansion never needs the sidecar (each search sends expand)', () => {
+    assert.deepEqual(engineChange(base, { ...base, queryExpansion: !base.queryExpansion }), { need: 'none', keys: [] });
+  });
+  it('a new process for the model or device, a new Initialize for the rest; names the settings', () => {
+    assert.deepEqual(engineChange(base, { ...base, chunking: { ...base.chunking, words: 80 } }), { need: 'reinitialize', keys: ['drehr.chunking'] });
+    assert.deepEqual(engineChange(base, { ...base, include: ['**/*.txt'], modelDir: '/m2' }), { need: 'restart', keys: ['drehr.modelPath', 'drehr.notes.include'] });
+    assert.deepEqual(engineChange(base, { ...base, device: 'cuda' }), { need: 'restart', keys: ['drehr.device'] });
   });
 });
