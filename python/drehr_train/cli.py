@@ -446,6 +446,18 @@ def cmd_eval(a) -> int:
     return EXIT_OK
 
 
+def cmd_quantize(a) -> int:
+    """Writes a dynamically quantized int8 ONNX beside the fp32 one and records it in drehr.json (quantize.py)."""
+    from .quantize import INT8_ONNX, quantize_folder
+    try:
+        res = quantize_folder(a.model, a.out or INT8_ONNX, a.min_elements)
+    except (OSError, ValueError, RuntimeError) as e:
+        _emit_error(str(e), "give --model a model folder with drehr.json and its fp32 ONNX")
+        return EXIT_ERROR
+    print(json.dumps({"event": "quantize", **res}))
+    return EXIT_OK
+
+
 def parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="python -m drehr_train", description="DR.EHR trainer")
     sub = ap.add_subparsers(dest="command", required=True)
@@ -454,6 +466,11 @@ def parser() -> argparse.ArgumentParser:
     g.add_argument("--out", required=True)
     g.add_argument("--sources", action="append", help="folder with source files (repeatable)")
     g.add_argument("--extra", action="append", help="plain TSV/JSONL (concept, term, relation) file (repeatable)")
+    q = sub.add_parser("quantize", help="write a dynamically quantized int8 ONNX beside the fp32 one")
+    q.add_argument("--model", required=True, help="model folder (drehr.json, onnx/model.onnx)")
+    q.add_argument("--out", help="path inside the folder (default onnx/model.int8.onnx)")
+    q.add_argument("--min-elements", dest="min_elements", type=int, default=0,
+                   help="leave weights with fewer elements in fp32")
     for name in ("stage1", "stage2", "mlm", "export", "eval", "vocab"):
         p = sub.add_parser(name)
         p.add_argument("--config")
@@ -510,12 +527,12 @@ def main(argv: list[str] | None = None) -> int:
         try:
             import torch  # noqa: F401
         except ImportError:
-            if a.command not in ("graph",):
+            if a.command not in ("graph", "quantize"):
                 _emit_error("PyTorch is not installed in this Python",
                             "install it: pip install torch (Debian: apt-get install python3-torch), or pick another interpreter")
                 return EXIT_MISSING
     handlers = {"check": cmd_check, "graph": cmd_graph, "stage1": cmd_train, "stage2": cmd_train, "vocab": cmd_vocab,
-                "mlm": cmd_mlm, "export": cmd_export, "eval": cmd_eval}
+                "mlm": cmd_mlm, "export": cmd_export, "eval": cmd_eval, "quantize": cmd_quantize}
     try:
         return handlers[a.command](a)
     except KeyboardInterrupt:

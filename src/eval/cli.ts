@@ -70,6 +70,7 @@ export async function evalCommand(argv: string[], openEngine?: OpenEngine): Prom
         chunking: args.chunking ?? DEFAULT_CHUNKING,
         cacheDir: args.cache ?? defaultCacheDir(),
         device: args.device,
+        precision: args.precision,
         depth: args.depth,
         ...(args.fusions ? { fusions: args.fusions } : {}),
         signal: controller.signal,

@@ -26,6 +26,8 @@ export interface EvalModelInfo {
   name: string;
   dir: string;
   trained: boolean;
+  /** The graph that ran ('fp32' | 'int8'). */
+  precision?: string;
 }
 
 /** What the evaluation needs of the engine. */
@@ -45,6 +47,7 @@ export interface EvaluateOptions {
   chunking: ChunkingOptions;
   cacheDir: string;
   device: EngineConfig['device'];
+  precision?: EngineConfig['precision'];
   depth?: number;
   /** Extra results for the hybrid rankers: the same dense and BM25 rankings fused by each of these (`--fusion`). */
   fusions?: FusionSpec[];
@@ -132,9 +135,10 @@ export async function evaluate(opts: EvaluateOptions, openEngine: OpenEngine): P
   const config: EngineConfig = {
     workspaceRoot: path.join(bench.dir, 'notes'),
     // One cached index per (benchmark folder, model folder): the engine re-embeds only what changed.
-    indexLocation: path.join(opts.cacheDir, `${bench.meta.name}-${key}`, `${path.basename(path.resolve(opts.modelDir))}-${hash(path.resolve(opts.modelDir))}`),
+    indexLocation: path.join(opts.cacheDir, `${bench.meta.name}-${key}`, `${path.basename(path.resolve(opts.modelDir))}-${hash(path.resolve(opts.modelDir))}${opts.precision && opts.precision !== 'auto' ? `-${opts.precision}` : ''}`),
     modelDir: path.resolve(opts.modelDir),
     device: opts.device,
+    ...(opts.precision ? { precision: opts.precision } : {}),
     include: [...DEFAULT_INCLUDE],
     exclude: [...DEFAULT_EXCLUDE],
     columns: DEFAULT_COLUMNS,

@@ -86,7 +86,7 @@ export interface EvalReport {
   format: 1;
   benchmark: { name: string; dir: string; source?: string; chunking: { words: number; overlap: number; minWords: number } };
   counts: { notes: number; chunks: number; queries: number; qrels: number; queriesEvaluated: number; singlePairs: number };
-  model?: { id: string; name: string; dir: string; trained: boolean };
+  model?: { id: string; name: string; dir: string; trained: boolean; precision?: string };
   /** Problems in the benchmark files, grouped counts plus the first few of each kind. */
   issues: { counts: Partial<Record<BenchIssue['kind'], number>>; examples: BenchIssue[] };
   results: RankerResult[];

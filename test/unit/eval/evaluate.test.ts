@@ -169,5 +169,8 @@ describe('eval/evaluate and drehr eval', () => {
     assert.throws(() => parseEvalArgs(['--bench', 'b', '--chunking', '10,10,5']), /OVERLAP < WORDS/);
     assert.throws(() => parseEvalArgs(['--model', 'm']), /--bench DIR is required/);
     assert.throws(() => parseEvalArgs(['--bench', 'b', '--frobnicate']), /unknown argument/);
+    assert.equal(parseEvalArgs(['--bench', 'b']).precision, 'auto');
+    assert.equal(parseEvalArgs(['--bench', 'b', '--precision', 'int8']).precision, 'int8');
+    assert.throws(() => parseEvalArgs(['--bench', 'b', '--precision', 'fp16']), /auto, fp32 or int8/);
   });
 });
