@@ -11,7 +11,7 @@ import { addedForms, findConcepts, fuseConcept, type FoundConcept } from './expa
 import { normTokens, type Lexicon } from './expansion/lexicon';
 import { aggregatePatients } from './patients';
 import { checkFilters, searchFilter, sqlString } from './store/filters';
-import { reciprocalRankFusion } from './store/rrf';
+import { HYBRID_FUSION, fuse, reciprocalRankFusion } from './store/rrf';
 import { makeSnippet, queryTerms } from './store/snippet';
 import type { RankedChunk, Store } from './store/store';
 
@@ -90,7 +90,7 @@ async function rankPassages(store: Store, encoder: Encoder, p: SearchParams, wan
   throwIfAborted(signal);
   let ranked: RankedPassage[];
   if (p.mode === 'hybrid') {
-    const fused = reciprocalRankFusion([dense, bm25], (r) => r.chunk.id);
+    const fused = fuse([dense, bm25], (r) => r.chunk.id, (r) => r.score, HYBRID_FUSION);
     ranked = fused.map((f) => ({ chunk: f.item.chunk, score: f.score, matchedBy: f.from.map((i) => (i === 0 ? 'dense' : 'bm25') as SearchMode) }));
   } else {
     ranked = (p.mode === 'dense' ? dense : bm25).map((r) => ({ chunk: r.chunk, score: r.score, matchedBy: [p.mode] }));
