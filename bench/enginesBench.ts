@@ -4,7 +4,7 @@
  * framing, embedding only and end-to-end indexing (read, chunk, tokenize, embed, write). Rounds alternate the engines
  * so a change of machine load hits both. On this CPU-only machine the torch engine runs fp32 on CPU; the CUDA
  * comparison is bench/engines_cuda.py.
- * Usage: npm run bench:engines [-- --model DIR --threads T --python PY --rounds R --out FILE.md]
+ * Usage: npm run bench:engines [-- --model DIR --threads T --python PY --rounds R --chunks N --patients P --out FILE.md]
  */
 import '../src/shared/nativeEnvInit'; // first: native libraries read it when they load
 import * as fs from 'node:fs';
@@ -28,9 +28,13 @@ const repo = process.cwd();
 const modelDir = path.resolve(arg('model', path.join(repo, 'models', 'demo')));
 const threads = Number(arg('threads', '2'));
 const rounds = Number(arg('rounds', '2'));
+/** Embedding takes the first N chunks (0: all); indexing always takes the whole demo folder. */
+const maxChunks = Number(arg('chunks', '0'));
 const python = arg('python', fs.existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3');
 const outFile = arg('out', path.join(repo, 'bench', 'ENGINES.md'));
-const notesRoot = path.join(repo, 'demo', 'notes');
+const demoNotes = path.join(repo, 'demo', 'notes');
+/** The first N patient folders of the demo notes (0: all of demo/notes). */
+const patients = Number(arg('patients', '0'));
 
 interface Row {
   engine: string;
@@ -44,6 +48,11 @@ async function main(): Promise<void> {
   const work = path.join(repo, 'bench', 'work', 'engines');
   fs.rmSync(work, { recursive: true, force: true });
   fs.mkdirSync(work, { recursive: true });
+  let notesRoot = demoNotes;
+  if (patients > 0) {
+    notesRoot = path.join(work, 'notes');
+    for (const p of fs.readdirSync(demoNotes).filter((d) => /^p\d+$/.test(d)).sort().slice(0, patients)) fs.cpSync(path.join(demoNotes, p), path.join(notesRoot, p), { recursive: true });
+  }
   const base = defaultEngineConfig(notesRoot, modelDir, { device: 'cpu' });
   const scanner = new Scanner({ root: notesRoot, include: base.include, exclude: base.exclude, skip: [] });
   const texts: string[] = [];
@@ -52,6 +61,8 @@ async function main(): Promise<void> {
     for (const n of parsed.notes) for (const ch of chunkNote(n, base.chunking)) texts.push(ch.text);
   }
 
+  const indexChunks = texts.length;
+  if (maxChunks > 0) texts.splice(maxChunks);
   const engines: EngineChoice[] = ['onnx', 'torch'];
   const open = (engine: EngineChoice, indexDir: string): Promise<Engine> =>
     Engine.open({ ...base, engine, python, indexLocation: indexDir }, silentLogger, { threads, torch: { torchDtype: 'fp32' } });
@@ -84,7 +95,7 @@ async function main(): Promise<void> {
       const t1 = performance.now();
       const res = await idx.index({ workId: 'bench' });
       row.indexS.push((performance.now() - t1) / 1000);
-      if (res.chunksAdded !== texts.length) throw new Error(`${e}: indexed ${res.chunksAdded} chunks, expected ${texts.length}`);
+      if (res.chunksAdded !== indexChunks) throw new Error(`${e}: indexed ${res.chunksAdded} chunks, expected ${indexChunks}`);
       await idx.close();
     }
   }
@@ -93,13 +104,14 @@ async function main(): Promise<void> {
   const onnx = rows.get('onnx')!;
   const torch = rows.get('torch')!;
   const line = (row: Row): string =>
-    `| ${row.engine} | ${(n / best(row.embedS)).toFixed(1)} | ${row.embedS.map((s) => s.toFixed(2)).join(', ')} | ${(n / best(row.indexS)).toFixed(1)} | ${row.indexS.map((s) => s.toFixed(2)).join(', ')} |`;
+    `| ${row.engine} | ${(n / best(row.embedS)).toFixed(1)} | ${row.embedS.map((s) => s.toFixed(2)).join(', ')} | ${(indexChunks / best(row.indexS)).toFixed(1)} | ${row.indexS.map((s) => s.toFixed(2)).join(', ')} |`;
   const md = [
     '# Engines: onnxruntime against PyTorch (bench/enginesBench.ts)',
     '',
-    `\`npm run bench:engines\`, ${new Date().toISOString().slice(0, 10)}. Model \`${path.relative(repo, modelDir) || modelDir}\`, ${n} chunks of the demo notes`,
+    `\`npm run bench:engines -- ${args.join(' ')}\`, ${new Date().toISOString().slice(0, 10)}. Model \`${path.relative(repo, modelDir) || modelDir}\`; embedding: ${n} of those chunks`,
     `(passages, ${batchCount} length-bucketed batches of at most ${limits}), ${threads} threads for both engines, ${rounds} rounds`,
-    `alternating the engines (best round in chunks/s; every round's seconds listed). Torch engine: ${info}.`,
+    `alternating the engines (best round in chunks/s; every round's seconds listed); indexing: all ${indexChunks} chunks of ${patients > 0 ? `the first ${patients} patients' demo notes` : 'the demo notes'} into a`,
+    `fresh index. Torch engine: ${info}.`,
     '',
     `Machine: ${machine}. Load at the end: ${(fs.existsSync('/proc/loadavg') ? fs.readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ') : 'unknown')} (2 cores shared with other engineers' builds and tests).`,
     '',
