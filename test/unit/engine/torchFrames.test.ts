@@ -1,5 +1,6 @@
 import * as assert from 'node:assert/strict';
-import { decideEngine, noNvidiaReason } from '../../../src/sidecar/encoder/engineChoice';
+import { noNvidiaReason } from '../../../src/shared/gpu';
+import { decideEngine } from '../../../src/sidecar/encoder/engineChoice';
 import { emptyManifest, engineTag, fingerprintChange, noteWriter } from '../../../src/sidecar/indexer/manifest';
 import { decodeEmbeddings, embedFrame, FrameReader, HEADER_BYTES, writeHeader } from '../../../src/sidecar/encoder/torchEngine';
 
