@@ -18,6 +18,8 @@ export interface Snapshot {
   statusBarText: string;
   indexing: boolean;
   pid: number | undefined;
+  /** Settings changed that the sidecar does not use yet (the user was asked to restart or reload it). */
+  pendingSettings: string[] | undefined;
 }
 
 export interface DrehrApi {
@@ -41,6 +43,7 @@ export function makeApi(ctx: Ctx): DrehrApi {
     statusBarText: currentStatusText(ctx),
     indexing: ctx.indexing !== undefined,
     pid: ctx.client.pid,
+    pendingSettings: ctx.pendingSettings?.keys,
   });
   return {
     get activationMs() {

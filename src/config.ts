@@ -5,7 +5,7 @@
 import * as path from 'node:path';
 import * as os from 'node:os';
 import { DEFAULT_CHUNKING, DEFAULT_EXCLUDE, DEFAULT_INCLUDE, DEFAULT_MAX_FILE_MB, DEFAULT_SEARCH_MODE, SEARCH_MODES, isUri } from './shared/defaults';
-import { ENGINE_CHOICES, type ChunkingOptions, type ColumnMapping, type Device, type EngineChoice, type EngineConfig, type SearchMode } from './shared/protocol';
+import { ENGINE_CHOICES, PRECISIONS, type ChunkingOptions, type ColumnMapping, type Device, type EngineChoice, type EngineConfig, type Precision, type SearchMode } from './shared/protocol';
 
 export interface ConfigReader {
   get<T>(key: string): T | undefined;
@@ -15,6 +15,7 @@ export interface DrehrConfig {
   /** As written in the settings ('' = the demo model). */
   modelPath: string;
   device: Device;
+  precision: Precision;
   /** drehr.engine: auto | onnx | torch. */
   engine: EngineChoice;
   include: string[];
@@ -33,11 +34,13 @@ export interface DrehrConfig {
 
 /**
  * Settings whose change must reach the sidecar (a new Initialize, or a new process for the model and device).
- * Other settings (search mode, result count, watch) are read on demand.
+ * Other settings (search mode, result count, query expansion, watch) are read on demand: every search sends
+ * its mode and `expand`.
  */
 export const ENGINE_KEYS = [
   'modelPath',
   'device',
+  'precision',
   'engine',
   'python.interpreter',
   'index.location',
@@ -46,7 +49,6 @@ export const ENGINE_KEYS = [
   'notes.maxFileSizeMB',
   'columns',
   'chunking',
-  'search.queryExpansion',
 ] as const;
 
 /** Of ENGINE_KEYS, those that need a fresh sidecar process rather than a new Initialize. */
@@ -135,6 +137,7 @@ export function readConfig(r: ConfigReader): Sanitized {
   const config: DrehrConfig = {
     modelPath: str(r, 'modelPath', w),
     device: oneOf(r, 'device', w, ['auto', 'cpu', 'cuda'] as const, 'auto'),
+    precision: oneOf(r, 'precision', w, PRECISIONS, 'auto'),
     engine: oneOf(r, 'engine', w, ENGINE_CHOICES, 'auto'),
     include: globs(r, 'notes.include', w, DEFAULT_INCLUDE, false),
     exclude: globs(r, 'notes.exclude', w, DEFAULT_EXCLUDE, true),
@@ -195,6 +198,7 @@ export function engineConfig(c: DrehrConfig, places: Places): EngineConfig {
     indexLocation: indexLocation(c, places.workspaceRoot),
     modelDir: modelDir(c, places),
     device: c.device,
+    precision: c.precision,
     engine: c.engine,
     include: c.include,
     exclude: c.exclude,
@@ -203,6 +207,41 @@ export function engineConfig(c: DrehrConfig, places: Places): EngineConfig {
     maxFileBytes: c.maxFileBytes,
     queryExpansion: c.queryExpansion,
   };
+}
+
+export interface EngineChange {
+  need: 'none' | 'reinitialize' | 'restart';
+  /** The settings (drehr.*) that differ from what the sidecar runs with, for the prompt. */
+  keys: string[];
+}
+
+/** Which settings each EngineConfig field comes from; queryExpansion is absent: each search sends `expand`. */
+const FIELD_KEYS: Array<[keyof EngineConfig, string, 'reinitialize' | 'restart']> = [
+  ['modelDir', 'drehr.modelPath', 'restart'],
+  ['device', 'drehr.device', 'restart'],
+  ['workspaceRoot', 'the workspace folder', 'reinitialize'],
+  ['indexLocation', 'drehr.index.location', 'reinitialize'],
+  ['include', 'drehr.notes.include', 'reinitialize'],
+  ['exclude', 'drehr.notes.exclude', 'reinitialize'],
+  ['maxFileBytes', 'drehr.notes.maxFileSizeMB', 'reinitialize'],
+  ['columns', 'drehr.columns', 'reinitialize'],
+  ['chunking', 'drehr.chunking', 'reinitialize'],
+];
+
+/**
+ * What it takes for the sidecar to run with `next` when it runs with `applied` (undefined: nothing sent yet, so
+ * nothing to change): a new process for the model or device, a new Initialize for the rest, or nothing.
+ */
+export function engineChange(applied: EngineConfig | undefined, next: EngineConfig): EngineChange {
+  if (!applied) return { need: 'none', keys: [] };
+  let need: EngineChange['need'] = 'none';
+  const keys: string[] = [];
+  for (const [field, key, kind] of FIELD_KEYS) {
+    if (JSON.stringify(applied[field]) === JSON.stringify(next[field])) continue;
+    keys.push(key);
+    if (kind === 'restart' || need === 'none') need = kind;
+  }
+  return { need, keys };
 }
 
 /** What a settings change asks of the sidecar, given `affects('drehr.<key>')`. */

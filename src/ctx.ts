@@ -5,7 +5,7 @@
 import * as vscode from 'vscode';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { engineConfig, readConfig, type DrehrConfig, type Places } from './config';
+import { engineConfig, readConfig, type DrehrConfig, type EngineChange, type Places } from './config';
 import type { EngineConfig, Problem } from './shared/protocol';
 import { SidecarClient } from './sidecar-client/client';
 import { findInterpreter } from './training/pythonEnv';
@@ -26,6 +26,9 @@ export class Ctx {
   /** Fires each time the Search Notes quick pick shows a result or an error (tests wait on it). */
   readonly searchPickResults = new vscode.EventEmitter<{ hits: number; error?: string }>();
   private readonly warned = new Set<string>();
+  private _pendingSettings: EngineChange | undefined;
+  /** A command changing engine settings on purpose (Select Model) and applying them itself; the prompt waits for it. */
+  applyingSettings: Promise<unknown> | undefined;
   private indexChain: Promise<unknown> = Promise.resolve();
 
   constructor(
@@ -83,6 +86,16 @@ export class Ctx {
 
   setIndexing(p: IndexingProgress | undefined): void {
     this._indexing = p;
+    this.changed.fire();
+  }
+
+  /** Settings the sidecar does not use yet (the user was asked to restart or reload it). */
+  get pendingSettings(): EngineChange | undefined {
+    return this._pendingSettings;
+  }
+
+  setPendingSettings(c: EngineChange | undefined): void {
+    this._pendingSettings = c;
     this.changed.fire();
   }
 

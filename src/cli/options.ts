@@ -1,7 +1,7 @@
 /** Turns the CLI's folder and flags into an EngineConfig. */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ENGINE_CHOICES, type Device, type EngineChoice, type EngineConfig } from '../shared/protocol';
+import { ENGINE_CHOICES, PRECISIONS, type Device, type EngineChoice, type EngineConfig, type Precision } from '../shared/protocol';
 import { defaultEngineConfig } from '../sidecar/defaults';
 import { stringFlag, UsageError, type ParsedArgs } from './args';
 
@@ -21,7 +21,9 @@ export function engineConfigFrom(folder: string | undefined, args: ParsedArgs): 
   if (!fs.existsSync(root) || !fs.statSync(root).isDirectory()) throw new UsageError(`${folder} is not a folder`);
   const device = stringFlag(args, 'device') ?? 'auto';
   if (!['auto', 'cpu', 'cuda'].includes(device)) throw new UsageError('--device must be auto, cpu or cuda');
-  const cfg = defaultEngineConfig(root, stringFlag(args, 'model') ?? process.env.DREHR_MODEL ?? defaultModelDir(), { device: device as Device });
+  const precision = stringFlag(args, 'precision') ?? 'auto';
+  if (!PRECISIONS.includes(precision as Precision)) throw new UsageError('--precision must be auto, fp32 or int8');
+  const cfg = defaultEngineConfig(root, stringFlag(args, 'model') ?? process.env.DREHR_MODEL ?? defaultModelDir(), { device: device as Device, precision: precision as Precision });
   const engine = stringFlag(args, 'engine') ?? process.env.DREHR_ENGINE ?? 'auto';
   if (!(ENGINE_CHOICES as readonly string[]).includes(engine)) throw new UsageError('--engine must be auto, onnx or torch');
   cfg.engine = engine as EngineChoice;

@@ -20,7 +20,10 @@ export function formatCount(n: number): string {
 
 /** Which engine runs the model, where, and in what precision: "torch · cuda · fp16 (NVIDIA H100)", "onnx · cpu". */
 export function engineLabel(m: ModelInfo): string {
-  const parts = [m.engine ?? 'onnx', m.device, ...(m.dtype ? [m.dtype] : [])];
+  // The torch engine runs the fp32 weights in its dtype; onnxruntime runs the graph of the chosen precision.
+  const engine = m.engine ?? 'onnx';
+  const numbers = engine === 'torch' ? m.dtype : m.precision;
+  const parts = [engine, m.device, ...(numbers ? [numbers] : [])];
   return `${parts.join(' · ')}${m.gpu ? ` (${m.gpu})` : ''}`;
 }
 

@@ -70,6 +70,7 @@ describe('manifest: which engine wrote the index', () => {
     noteWriter(m, engineTag({ engine: 'torch', dtype: 'fp16' }));
     noteWriter(m, engineTag({}));
     noteWriter(m, engineTag({ engine: 'onnx' }));
+    assert.equal(engineTag({ engine: 'onnx', precision: 'int8' }), 'onnx-int8');
     assert.deepEqual(m.writtenBy, ['onnx-fp32', 'torch-fp16']);
     assert.equal(fingerprintChange(m, fp), undefined);
   });

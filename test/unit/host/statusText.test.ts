@@ -24,9 +24,9 @@ describe('status bar text', () => {
   });
 
   it('the tooltip names the engine, device and precision', () => {
-    const model = { id: 'm1', name: 'M', dir: '/m', dim: 32, pooling: 'mean', trained: true, device: 'cuda', engine: 'torch', dtype: 'fp16', gpu: 'NVIDIA H100' } as const;
+    const model = { id: 'm1', name: 'M', dir: '/m', dim: 32, pooling: 'mean', trained: true, device: 'cuda', engine: 'torch', dtype: 'fp16', gpu: 'NVIDIA H100', precision: 'fp32' } as const;
     assert.equal(engineLabel(model), 'torch · cuda · fp16 (NVIDIA H100)');
-    assert.equal(engineLabel({ ...model, engine: undefined, dtype: undefined, gpu: undefined, device: 'cpu' }), 'onnx · cpu');
+    assert.equal(engineLabel({ ...model, engine: undefined, dtype: undefined, gpu: undefined, device: 'cpu', precision: 'int8' }), 'onnx · cpu · int8');
     const v = statusView({ kind: 'running', init: { model } as unknown as InitializeResult }, ready);
     assert.match(v.tooltip, /Engine: torch · cuda · fp16 \(NVIDIA H100\)/);
   });
