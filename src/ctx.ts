@@ -3,11 +3,13 @@
  * state shown by the status bar, and the disposal scope `extensionScope` (the extension's life).
  */
 import * as vscode from 'vscode';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { engineConfig, readConfig, type DrehrConfig, type EngineChange, type Places } from './config';
 import type { EngineConfig, Problem } from './shared/protocol';
 import { SidecarClient } from './sidecar-client/client';
 import { findInterpreter } from './training/pythonEnv';
+import { noNvidiaReason } from './shared/gpu';
 import type { IndexingProgress } from './views/statusText';
 
 export class Ctx {
@@ -52,7 +54,8 @@ export class Ctx {
   /** The engine config; a torch or auto engine gets the interpreter the training commands use. */
   private async engineConfigWithPython(): Promise<EngineConfig> {
     const cfg = engineConfig(this.config, this.places());
-    if (cfg.engine === 'torch' || (cfg.engine === 'auto' && cfg.device !== 'cpu')) cfg.python = (await findInterpreter(cfg.workspaceRoot)).command;
+    const maybeGpu = cfg.device !== 'cpu' && !noNvidiaReason(process.platform, fs.existsSync);
+    if (cfg.engine === 'torch' || (cfg.engine === 'auto' && maybeGpu)) cfg.python = (await findInterpreter(cfg.workspaceRoot)).command;
     return cfg;
   }
 

@@ -42,6 +42,12 @@ export interface EmbedOptions {
   onBatch?: (done: number) => void;
 }
 
+/** One batch of the pipeline: its sequences and where its vectors go. */
+interface Job {
+  seqs: number[][];
+  put: (vecs: Float32Array[]) => void;
+}
+
 /**
  * The graph to run for a precision setting on a device. 'auto' takes the int8 graph on CPU when drehr.json names
  * one (a named but missing file is logged and the fp32 graph runs); on CUDA it takes fp32 (onnxruntime's int8
@@ -138,7 +144,23 @@ export class Encoder {
   }
 
   async embed(texts: readonly string[], kind: TextKind, opts: EmbedOptions = {}): Promise<Float32Array[]> {
-    return this.embedIds(this.tokenize(texts, kind), opts);
+    if (!this.torch) return this.embedIds(this.tokenize(texts, kind), opts);
+    // The torch child computes while this side tokenizes: texts are tokenized a group at a time (each group
+    // length-sorted on its own), pulled only when a slot of the in-flight window is free.
+    const group = this.limits.maxBatch * this.inFlight;
+    const out = new Array<Float32Array>(texts.length);
+    const tokenize = (start: number): number[][] => this.tokenize(texts.slice(start, start + group), kind);
+    const limits = this.limits;
+    function* jobs(): Generator<Job> {
+      for (let start = 0; start < texts.length; start += group) {
+        const ids = tokenize(start);
+        for (const batch of lengthBatches(ids.map((s) => s.length), limits)) {
+          yield { seqs: batch.map((i) => ids[i]), put: (vecs) => batch.forEach((i, j) => (out[start + i] = vecs[j])) };
+        }
+      }
+    }
+    await this.pump(jobs(), opts);
+    return out;
   }
 
   /**
@@ -147,17 +169,26 @@ export class Encoder {
    */
   async embedIds(ids: readonly number[][], opts: EmbedOptions = {}, batches?: number[][]): Promise<Float32Array[]> {
     const out = new Array<Float32Array>(ids.length);
+    const jobs = (batches ?? lengthBatches(ids.map((s) => s.length), this.limits)).map(
+      (batch): Job => ({ seqs: batch.map((i) => ids[i]), put: (vecs) => batch.forEach((i, j) => (out[i] = vecs[j])) }),
+    );
+    await this.pump(jobs, opts);
+    return out;
+  }
+
+  /** Runs batches with at most `inFlight` outstanding (back-pressure); the first failure stops it, after the rest settle. */
+  private async pump(jobs: Iterable<Job>, opts: EmbedOptions): Promise<void> {
     let done = 0;
     let failure: { error: unknown } | undefined;
     const running: Promise<void>[] = [];
-    for (const batch of batches ?? lengthBatches(ids.map((s) => s.length), this.limits)) {
+    for (const job of jobs) {
       if (failure) break;
       throwIfAborted(opts.signal);
       running.push(
-        this.runBatch(batch.map((i) => ids[i])).then(
+        this.runBatch(job.seqs).then(
           (vecs) => {
-            batch.forEach((i, j) => (out[i] = vecs[j]));
-            done += batch.length;
+            job.put(vecs);
+            done += job.seqs.length;
             opts.onBatch?.(done);
           },
           (error: unknown) => {
@@ -169,7 +200,6 @@ export class Encoder {
     }
     await Promise.all(running);
     if (failure) throw failure.error;
-    return out;
   }
 
   /** One forward pass over already-tokenized sequences (padding done here). */

@@ -5,6 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
+import { noNvidiaReason } from '../../shared/gpu';
 import type { Device, EngineChoice } from '../../shared/protocol';
 
 export const DEFAULT_PYTHON = 'python3';
@@ -18,11 +19,9 @@ export interface EngineDecision {
   reason: string;
 }
 
-/** Why there is certainly no CUDA GPU here, without starting Python; undefined when there may be one. */
-export function noNvidiaReason(platform: NodeJS.Platform = process.platform, exists: (p: string) => boolean = fs.existsSync): string | undefined {
-  if (platform === 'darwin') return 'macOS has no CUDA';
-  if (platform === 'linux' && !exists('/proc/driver/nvidia') && !exists('/dev/nvidiactl')) return 'no NVIDIA driver is loaded (/proc/driver/nvidia is absent)';
-  return undefined;
+/** Why there is certainly no CUDA GPU on this machine (src/shared/gpu.ts), or undefined. */
+export function noNvidiaHere(): string | undefined {
+  return noNvidiaReason(process.platform, fs.existsSync);
 }
 
 /** The engine for a choice, a device setting and what the probe found (undefined: not probed). Pure. */

@@ -6,7 +6,7 @@
  */
 import { errorMessage } from '../errors';
 import type { Logger } from '../log';
-import { DEFAULT_PYTHON, decideEngine, noNvidiaReason, probeTorch } from './engineChoice';
+import { DEFAULT_PYTHON, decideEngine, noNvidiaHere, probeTorch } from './engineChoice';
 import type { EncoderOptions } from './encoder';
 import type { ModelFolder } from './modelFolder';
 import { TorchEngine, TorchStartError } from './torchEngine';
@@ -17,7 +17,7 @@ export async function openTorchEncoder(model: ModelFolder, padId: number, opts: 
   if (choice === 'onnx') return undefined;
   const python = opts.python?.trim() || DEFAULT_PYTHON;
   const probing = choice === 'auto' && opts.device !== 'cpu';
-  const noGpu = probing ? noNvidiaReason() : undefined;
+  const noGpu = probing ? noNvidiaHere() : undefined;
   const probe = probing && !noGpu ? await probeTorch(python) : undefined;
   const decision = decideEngine(choice, opts.device, python, probe, noGpu);
   if (decision.engine === 'onnx') {

@@ -38,7 +38,8 @@ export interface Manifest extends Fingerprint {
   /** Row count the ANN index was built for (absent: no ANN index). */
   annRows?: number;
   /**
-   * The engines and precisions that wrote this index's vectors (engineTag), e.g. ["onnx-fp32", "torch-fp16"].
+   * The engines and precisions that wrote this index's vectors (engineTag), e.g. ["onnx-fp32", "torch-fp16"]
+   * (an int8 graph is onnx-int8, and a change to or from it is a fingerprint change: `precision`).
    * Not part of the fingerprint: onnx and torch give the same vectors within 1e-3 (fp32; fp16 within ~2e-3), so a
    * change of engine does not re-embed; a change of model does.
    */

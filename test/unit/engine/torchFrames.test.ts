@@ -1,5 +1,6 @@
 import * as assert from 'node:assert/strict';
-import { decideEngine, noNvidiaReason } from '../../../src/sidecar/encoder/engineChoice';
+import { noNvidiaReason } from '../../../src/shared/gpu';
+import { decideEngine } from '../../../src/sidecar/encoder/engineChoice';
 import { emptyManifest, engineTag, fingerprintChange, noteWriter } from '../../../src/sidecar/indexer/manifest';
 import { decodeEmbeddings, embedFrame, FrameReader, HEADER_BYTES, writeHeader } from '../../../src/sidecar/encoder/torchEngine';
 
@@ -69,6 +70,7 @@ describe('manifest: which engine wrote the index', () => {
     noteWriter(m, engineTag({ engine: 'torch', dtype: 'fp16' }));
     noteWriter(m, engineTag({}));
     noteWriter(m, engineTag({ engine: 'onnx' }));
+    assert.equal(engineTag({ engine: 'onnx', precision: 'int8' }), 'onnx-int8');
     assert.deepEqual(m.writtenBy, ['onnx-fp32', 'torch-fp16']);
     assert.equal(fingerprintChange(m, fp), undefined);
   });
