@@ -54,9 +54,10 @@ export function register(ctx: Ctx): void {
       clearTimeout(timer);
       timer = setTimeout(() => void check(), 300);
     }),
-    // Whatever restarted or reloaded the sidecar (the prompt, Restart Sidecar) may have applied pending settings.
+    // Whatever restarted or reloaded the sidecar (the prompt, Restart Sidecar) may have applied pending settings,
+    // whether the new Initialize worked or not (a broken model folder leaves it in 'error', with the settings applied).
     ctx.client.onState((st) => {
-      if (st.kind === 'running' && ctx.pendingSettings) {
+      if ((st.kind === 'running' || st.kind === 'error') && ctx.pendingSettings) {
         const change = engineChange(ctx.client.appliedConfig, engineConfig(ctx.config, ctx.places()));
         if (change.need === 'none') ctx.setPendingSettings(undefined);
       }
