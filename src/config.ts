@@ -5,7 +5,7 @@
 import * as path from 'node:path';
 import * as os from 'node:os';
 import { DEFAULT_CHUNKING, DEFAULT_EXCLUDE, DEFAULT_INCLUDE, DEFAULT_MAX_FILE_MB, DEFAULT_SEARCH_MODE, SEARCH_MODES, isUri } from './shared/defaults';
-import type { ChunkingOptions, ColumnMapping, Device, EngineConfig, SearchMode } from './shared/protocol';
+import { ENGINE_CHOICES, PRECISIONS, type ChunkingOptions, type ColumnMapping, type Device, type EngineChoice, type EngineConfig, type Precision, type SearchMode } from './shared/protocol';
 
 export interface ConfigReader {
   get<T>(key: string): T | undefined;
@@ -15,6 +15,9 @@ export interface DrehrConfig {
   /** As written in the settings ('' = the demo model). */
   modelPath: string;
   device: Device;
+  precision: Precision;
+  /** drehr.engine: auto | onnx | torch. */
+  engine: EngineChoice;
   include: string[];
   exclude: string[];
   maxFileBytes: number;
@@ -37,6 +40,9 @@ export interface DrehrConfig {
 export const ENGINE_KEYS = [
   'modelPath',
   'device',
+  'precision',
+  'engine',
+  'python.interpreter',
   'index.location',
   'notes.include',
   'notes.exclude',
@@ -46,7 +52,7 @@ export const ENGINE_KEYS = [
 ] as const;
 
 /** Of ENGINE_KEYS, those that need a fresh sidecar process rather than a new Initialize. */
-export const PROCESS_KEYS = ['modelPath', 'device'] as const;
+export const PROCESS_KEYS = ['modelPath', 'device', 'engine', 'python.interpreter'] as const;
 
 export { DEFAULT_EXCLUDE, DEFAULT_INCLUDE, isUri } from './shared/defaults';
 
@@ -131,6 +137,8 @@ export function readConfig(r: ConfigReader): Sanitized {
   const config: DrehrConfig = {
     modelPath: str(r, 'modelPath', w),
     device: oneOf(r, 'device', w, ['auto', 'cpu', 'cuda'] as const, 'auto'),
+    precision: oneOf(r, 'precision', w, PRECISIONS, 'auto'),
+    engine: oneOf(r, 'engine', w, ENGINE_CHOICES, 'auto'),
     include: globs(r, 'notes.include', w, DEFAULT_INCLUDE, false),
     exclude: globs(r, 'notes.exclude', w, DEFAULT_EXCLUDE, true),
     maxFileBytes: int(r, 'notes.maxFileSizeMB', w, DEFAULT_MAX_FILE_MB, 1, 1 << 20) * 1024 * 1024,
@@ -190,6 +198,8 @@ export function engineConfig(c: DrehrConfig, places: Places): EngineConfig {
     indexLocation: indexLocation(c, places.workspaceRoot),
     modelDir: modelDir(c, places),
     device: c.device,
+    precision: c.precision,
+    engine: c.engine,
     include: c.include,
     exclude: c.exclude,
     columns: c.columns,
@@ -209,6 +219,8 @@ export interface EngineChange {
 const FIELD_KEYS: Array<[keyof EngineConfig, string, 'reinitialize' | 'restart']> = [
   ['modelDir', 'drehr.modelPath', 'restart'],
   ['device', 'drehr.device', 'restart'],
+  ['engine', 'drehr.engine', 'restart'],
+  ['precision', 'drehr.precision', 'reinitialize'],
   ['workspaceRoot', 'the workspace folder', 'reinitialize'],
   ['indexLocation', 'drehr.index.location', 'reinitialize'],
   ['include', 'drehr.notes.include', 'reinitialize'],
@@ -220,12 +232,18 @@ const FIELD_KEYS: Array<[keyof EngineConfig, string, 'reinitialize' | 'restart']
 
 /**
  * What it takes for the sidecar to run with `next` when it runs with `applied` (undefined: nothing sent yet, so
- * nothing to change): a new process for the model or device, a new Initialize for the rest, or nothing.
+ * nothing to change): a new process for the model, device or engine (or a changed `processKeys` setting that the
+ * process reads at start), a new Initialize for the rest, or nothing.
  */
-export function engineChange(applied: EngineConfig | undefined, next: EngineConfig): EngineChange {
+export function engineChange(applied: EngineConfig | undefined, next: EngineConfig, processKeys: Iterable<string> = []): EngineChange {
   if (!applied) return { need: 'none', keys: [] };
   let need: EngineChange['need'] = 'none';
   const keys: string[] = [];
+  // Settings the process reads at start that EngineConfig does not carry (drehr.python.interpreter).
+  for (const k of processKeys) {
+    keys.push(k);
+    need = 'restart';
+  }
   for (const [field, key, kind] of FIELD_KEYS) {
     if (JSON.stringify(applied[field]) === JSON.stringify(next[field])) continue;
     keys.push(key);

@@ -5,8 +5,9 @@
 import * as vscode from 'vscode';
 import * as path from 'node:path';
 import { engineConfig, readConfig, type DrehrConfig, type EngineChange, type Places } from './config';
-import type { Problem } from './shared/protocol';
+import type { EngineConfig, Problem } from './shared/protocol';
 import { SidecarClient } from './sidecar-client/client';
+import { findInterpreter } from './training/pythonEnv';
 import type { IndexingProgress } from './views/statusText';
 
 export class Ctx {
@@ -36,7 +37,7 @@ export class Ctx {
     this.client = new SidecarClient({
       script: path.join(extension.extensionPath, 'dist', 'sidecar.js'),
       execPath: process.execPath,
-      engineConfig: () => engineConfig(this.config, this.places()),
+      engineConfig: () => this.engineConfigWithPython(),
       log,
     });
     this.extensionScope.push(
@@ -46,6 +47,13 @@ export class Ctx {
       this.client.onState(() => this.changed.fire()),
       this.client.onStatus(() => this.changed.fire()),
     );
+  }
+
+  /** The engine config; a torch or auto engine gets the interpreter the training commands use. */
+  private async engineConfigWithPython(): Promise<EngineConfig> {
+    const cfg = engineConfig(this.config, this.places());
+    if (cfg.engine === 'torch' || (cfg.engine === 'auto' && cfg.device !== 'cpu')) cfg.python = (await findInterpreter(cfg.workspaceRoot)).command;
+    return cfg;
   }
 
   /** The settings, read fresh and sanitized; each bad value is logged once. */

@@ -9,6 +9,8 @@ export const EXIT = {
   modelInvalid: 3,
   index: 4,
   noResults: 5,
+  /** `index` finished, but some files or rows could not be indexed (each named on stderr). */
+  problems: 6,
   cancelled: 130,
 } as const;
 

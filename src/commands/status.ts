@@ -4,7 +4,7 @@ import type { Ctx } from '../ctx';
 import { GetStatus, type IndexStatus } from '../shared/protocol';
 import type { ErrorAction } from '../sidecar-client/errors';
 import { runAction } from './guard';
-import { statusView } from '../views/statusText';
+import { engineLabel, statusView } from '../views/statusText';
 import { headlineItem, statusLines } from './statusItems';
 
 interface Line extends vscode.QuickPickItem {
@@ -26,7 +26,7 @@ export async function showIndexStatus(ctx: Ctx): Promise<IndexStatus | undefined
   const items: Line[] = [headlineItem(view, status !== undefined)];
   if (state.kind === 'running') {
     const m = state.init.model;
-    items.push({ label: `Model: ${m.name}`, description: `${m.id} · ${m.device}${m.trained ? '' : ' · untrained'}`, detail: m.dir });
+    items.push({ label: `Model: ${m.name}`, description: `${m.id} · ${engineLabel(m)}${m.trained ? '' : ' · untrained'}`, detail: m.dir });
   }
   if (status) items.push(...statusLines(status, state.kind === 'running' ? state.init.model.id : undefined).map((l) => ({ label: l })));
   items.push({ label: 'Actions', kind: vscode.QuickPickItemKind.Separator });

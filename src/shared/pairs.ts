@@ -210,3 +210,31 @@ export function parsePairsText(text: string): ParsedPairs {
   }
   return { pairs, broken };
 }
+
+/** Whether an LLM endpoint is on this machine (localhost, 127.0.0.0/8, ::1): only those are contacted without drehr.llm.allowRemote. */
+export function isLoopbackUrl(url: string): boolean {
+  let host: string;
+  try {
+    host = new URL(url).hostname.toLowerCase();
+  } catch {
+    return false;
+  }
+  host = host.replace(/^\[|\]$/g, '');
+  return host === 'localhost' || host.endsWith('.localhost') || host === '::1' || host === '0:0:0:0:0:0:0:1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+}
+
+// --- the review's names (synth-review) ---------------------------------------------------------------------------
+
+/** A reviewer's decision about a pair (a Label other than `unlabel`). */
+export type Decision = Exclude<Label, 'unlabel'>;
+export const DECISIONS: readonly Decision[] = ['valid', 'noise', 'unsure'];
+
+/** The label log beside a pairs file: `<pairs file name>.labels.jsonl`. */
+export function labelsPathFor(pairsPath: string): string {
+  return `${pairsPath}${LABELS_SUFFIX}`;
+}
+
+/** The editor's suspicion scores beside a pairs file: `<pairs file name>.suspicion.jsonl`. */
+export function suspicionPathFor(pairsPath: string): string {
+  return `${pairsPath}${SUSPICION_SUFFIX}`;
+}

@@ -49,7 +49,7 @@ export interface SidecarClientOptions {
   script: string;
   /** The Node executable (process.execPath in the extension host). */
   execPath: string;
-  engineConfig: () => EngineConfig;
+  engineConfig: () => EngineConfig | Promise<EngineConfig>;
   log: LogSink;
   backoff?: BackoffOptions;
   now?: () => number;
@@ -178,12 +178,12 @@ export class SidecarClient implements Disposable {
 
   private async initialize(proc: Proc): Promise<void> {
     try {
-      const config = this.o.engineConfig();
+      const config = await this.o.engineConfig();
       this._applied = config;
       const init = await proc.conn.sendRequest(Initialize, config);
       if (proc !== this.proc || proc.gone) return;
       this.o.log.info(
-        `Sidecar ${init.sidecarVersion} ready: model ${init.model.id} on ${init.model.device}, index ${init.index.state} (${init.index.chunks} chunks).`,
+        `Sidecar ${init.sidecarVersion} ready: model ${init.model.id} on ${init.model.engine ?? 'onnx'} · ${init.model.device}${init.model.dtype ? ` · ${init.model.dtype}` : ''}, index ${init.index.state} (${init.index.chunks} chunks).`,
       );
       this.setStatus(init.index);
       this.setState({ kind: 'running', init });

@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { CancellationToken, ErrorCodes as RpcErrorCodes, ResponseError, type MessageConnection } from 'vscode-jsonrpc/node';
 import {
   ErrorCodes,
+  GetChunks,
   GetNote,
   GetStatus,
   IndexWorkspace,
@@ -16,8 +17,11 @@ import {
   Log,
   Progress,
   Search,
+  SearchPatients,
   Shutdown,
   StatusChanged,
+  SynthGenerate,
+  SynthScore,
   ValidateModel,
   type EngineConfig,
   type LogParams,
@@ -26,6 +30,8 @@ import { Engine } from './engine';
 import { MANIFEST_FILE } from './indexer/manifest';
 import { CancelledError, EngineError, errorMessage } from './errors';
 import type { Logger } from './log';
+import { synthGenerate } from './synth/service';
+import { synthScoreFile } from './synth/scoreService';
 
 export const SIDECAR_VERSION = '0.1.0';
 /** JSON-RPC's (LSP's) code for a request the client cancelled. */
@@ -166,6 +172,28 @@ export function serve(conn: MessageConnection, onShutdown: () => void): void {
     }),
   );
 
+  conn.onRequest(
+    SearchPatients,
+    handle(async (params, signal) => {
+      const e = await need();
+      // Shares the search's "newest wins" rule: the panel sends one search at a time, of either kind.
+      for (const s of searches) s.abort();
+      searches.clear();
+      const mine = new AbortController();
+      searches.add(mine);
+      const onAbort = (): void => mine.abort();
+      signal.addEventListener('abort', onAbort);
+      try {
+        const result = await e.searchPatients(params, mine.signal);
+        if (mine.signal.aborted) throw new CancelledError();
+        return result;
+      } finally {
+        signal.removeEventListener('abort', onAbort);
+        searches.delete(mine);
+      }
+    }),
+  );
+
   const handle0 =
     <R>(fn: () => Promise<R>) =>
     (token: CancellationToken): Promise<R> =>
@@ -173,6 +201,21 @@ export function serve(conn: MessageConnection, onShutdown: () => void): void {
   conn.onRequest(GetStatus, handle0(async () => (await need()).status()));
   conn.onRequest(ListPatients, handle0(async () => (await need()).listPatients()));
   conn.onRequest(GetNote, handle(async (p) => (await need()).getNote(p.noteId)));
+  conn.onRequest(
+    GetChunks,
+    handle(async (p) => {
+      const ids: unknown = p?.chunkIds;
+      if (!Array.isArray(ids) || ids.length > 500 || !ids.every((x) => typeof x === 'string')) {
+        throw new ResponseError(ErrorCodes.BadRequest, 'drehr/getChunks needs chunkIds: an array of at most 500 chunk ids.');
+      }
+      return (await need()).getChunks(ids as string[]);
+    }),
+  );
+  // synthetic pairs (src/sidecar/synth): progress correlated by the caller's workId
+  const progressTo = (workId: string) => (p: { phase: string; done: number; total: number; message?: string }) =>
+    void conn.sendNotification(Progress, { workId, ...p }).catch(() => undefined);
+  conn.onRequest(SynthGenerate, handle(async (p, signal) => synthGenerate(await need(), p, progressTo(p.workId), signal)));
+  conn.onRequest(SynthScore, handle(async (p, signal) => synthScoreFile(await need(), p, 'suspicion', progressTo(p.workId), signal)));
   conn.onRequest(ValidateModel, handle(async (p) => Engine.validateModel(p.modelDir, log)));
   conn.onRequest(
     Shutdown,

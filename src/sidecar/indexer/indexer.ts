@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { EngineConfig, IndexParams, IndexResult } from '../../shared/protocol';
+import type { EngineConfig, IndexParams, IndexResult, Problem } from '../../shared/protocol';
 import type { Encoder } from '../encoder/encoder';
 import { CancelledError, errorMessage, indexCorrupt, throwIfAborted } from '../errors';
 import type { Logger } from '../log';
@@ -15,7 +15,7 @@ import { parseNoteFile, tooLargeProblem } from '../notes/parse';
 import type { Chunk } from '../notes/types';
 import type { ChunkRow } from '../store/schema';
 import type { Store } from '../store/store';
-import { emptyManifest, fingerprintChange, planRun, readManifest, writeManifest, type FileEntry, type Fingerprint, type Manifest, type ScannedFile } from './manifest';
+import { emptyManifest, engineTag, fingerprintChange, noteWriter, planRun, readManifest, writeManifest, type FileEntry, type Fingerprint, type Manifest, type ScannedFile } from './manifest';
 import { Scanner, toRel } from './scan';
 
 export interface ProgressUpdate {
@@ -46,15 +46,15 @@ interface Prepared {
   chunks: Chunk[];
 }
 
-export function fingerprintOf(config: EngineConfig, modelId: string): Fingerprint {
-  return { modelId, chunker: CHUNKER_VERSION, chunking: { ...config.chunking }, columns: { ...config.columns } };
+export function fingerprintOf(config: EngineConfig, modelId: string, precision: 'fp32' | 'int8' = 'fp32'): Fingerprint {
+  return { modelId, precision, chunker: CHUNKER_VERSION, chunking: { ...config.chunking }, columns: { ...config.columns } };
 }
 
 export async function runIndex(ctx: IndexContext, params: IndexParams, onProgress: (p: ProgressUpdate) => void, signal?: AbortSignal): Promise<IndexRunResult> {
   const started = Date.now();
   const { config, store, metaDir, log } = ctx;
   const result: IndexRunResult = { filesScanned: 0, filesIndexed: 0, filesUnchanged: 0, filesRemoved: 0, chunksAdded: 0, chunksRemoved: 0, problems: [], cancelled: false, durationMs: 0 };
-  const fp = fingerprintOf(config, ctx.encoder.info.id);
+  const fp = fingerprintOf(config, ctx.encoder.info.id, ctx.encoder.info.precision);
   const saveManifest = (m: Manifest): void => {
     try {
       writeManifest(metaDir, m);
@@ -91,7 +91,9 @@ export async function runIndex(ctx: IndexContext, params: IndexParams, onProgres
     else if (s.rel !== '') goneFolders.push(s.rel);
   }
   result.filesScanned = scanned.length;
-  const plan = planRun(manifest, scanned, scope.covers);
+  // A folder that cannot be read now keeps its rows: only what the scan saw can be judged deleted.
+  const plan = planRun(manifest, scanned, (rel) => scope.covers(rel) && !scanner.underUnreadable(rel));
+  result.problems.push(...scanProblems(scanner));
   const carryPending = manifest.pending.filter((p) => !scope.covers(p));
 
   // 3. Removed files (and paths that no longer exist, which may be folders).
@@ -153,11 +155,32 @@ export async function runIndex(ctx: IndexContext, params: IndexParams, onProgres
       manifest.annRows = built;
       saveManifest(manifest);
     }
-    if (stalled) result.problems.push({ path: toRel(config.workspaceRoot, indexAbs) || '.', severity: 'warning', message: stalled });
+    if (stalled) result.problems.push({ path: toRel(config.workspaceRoot, indexAbs) || '.', severity: 'error', message: stalled });
     onProgress({ phase: 'index', done: 1, total: 1 });
   }
   result.durationMs = Date.now() - started;
   return result;
+}
+
+/** What the scan could not read or would not follow, as problems (symbolic links: one message for the run). */
+function scanProblems(scanner: Scanner): Problem[] {
+  const out: Problem[] = scanner.unreadable.map((u) => ({
+    path: u.rel || '.',
+    severity: 'error',
+    message: u.folder
+      ? `Cannot read this folder (${u.code}); its notes were not checked and their rows are kept. Check its permissions.`
+      : `Cannot read this path (${u.code}); it was not checked and its rows are kept. Check its permissions.`,
+  }));
+  const links = scanner.symlinks;
+  if (links.length > 0) {
+    const shown = links.slice(0, 5).join(', ') + (links.length > 5 ? `, and ${links.length - 5} more` : '');
+    out.push({
+      path: links[0],
+      severity: 'warning',
+      message: `Skipped ${links.length} symbolic link${links.length === 1 ? '' : 's'} (links are not followed: they may lead outside the workspace or loop): ${shown}. Copy the notes into the workspace, or exclude the links with drehr.notes.exclude.`,
+    });
+  }
+  return out;
 }
 
 /** Reads, hashes, parses and chunks one file; 'unchanged' when its content hash equals the manifest's. */
@@ -232,6 +255,7 @@ async function writeBatch(
   }));
   await ctx.store.add(rows, ctx.encoder.info.dim);
   for (const b of batch) manifest.files[b.file.rel] = b.entry;
+  noteWriter(manifest, engineTag(ctx.encoder.info));
   manifest.pending = [...carryPending];
   saveManifest(manifest);
   result.chunksAdded += rows.length;

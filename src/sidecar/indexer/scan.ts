@@ -35,15 +35,24 @@ export class Scanner {
     return this.opts.skip.some((s) => abs === s || abs.startsWith(s + path.sep));
   }
 
+  /** Folders and files that could not be read (lstat or readdir failed) in the scans so far, with the error code. */
+  readonly unreadable: Array<{ rel: string; code: string; folder: boolean }> = [];
+  /** Symbolic links met in the scans so far (never followed: they may lead outside the workspace or loop). */
+  readonly symlinks: string[] = [];
+
   /** Every wanted file under `absStart` (a folder or a file inside the root), sorted by path. */
   scan(absStart: string = this.opts.root): ScannedFile[] {
     const out: ScannedFile[] = [];
+    const failed = (abs: string, e: unknown, folder: boolean): void => {
+      this.unreadable.push({ rel: toRel(this.opts.root, abs), code: (e as NodeJS.ErrnoException).code ?? String(e), folder });
+    };
     const visit = (abs: string): void => {
       if (this.skipped(abs)) return;
       let st: fs.Stats;
       try {
         st = fs.lstatSync(abs);
-      } catch {
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'ENOENT') failed(abs, e, false); // gone since readdir: nothing to keep
         return;
       }
       const rel = toRel(this.opts.root, abs);
@@ -52,15 +61,23 @@ export class Scanner {
         let names: string[];
         try {
           names = fs.readdirSync(abs);
-        } catch {
+        } catch (e) {
+          failed(abs, e, true);
           return;
         }
         for (const n of names.sort()) visit(path.join(abs, n));
+      } else if (st.isSymbolicLink()) {
+        if (!this.exclude.matches(rel) && !this.exclude.coversFolder(rel)) this.symlinks.push(rel);
       } else if (st.isFile() && this.wants(rel)) {
         out.push({ rel, size: st.size, mtimeMs: st.mtimeMs });
       }
     };
     visit(absStart);
     return out.sort((a, b) => (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0));
+  }
+
+  /** Whether `rel` is, or lies under, a path the scans could not read (its manifest rows must be kept). */
+  underUnreadable(rel: string): boolean {
+    return this.unreadable.some((u) => u.rel === '' || rel === u.rel || rel.startsWith(u.rel + '/'));
   }
 }

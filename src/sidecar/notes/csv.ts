@@ -1,108 +1,134 @@
 /**
- * RFC 4180 CSV records with quoted fields (commas, doubled quotes and newlines inside quotes). A malformed
- * record (a stray quote, text after a closing quote, an unterminated quote, the wrong number of fields) is
- * reported with its 1-based data row and skipped; the parser resynchronises at the next line so the other
- * rows survive.
+ * RFC 4180 CSV records (csv-parse, strict quoting) with line-precise recovery. Row 1 is the first record after
+ * the header; blank lines are not records. python/drehr_train/notes.py applies the same rules:
+ *
+ * - A record whose field count differs from the header's is reported by its row and skipped.
+ * - A record with a quote that is never closed, text after a closing quote, or a quote inside an unquoted field
+ *   is "broken": it is reported with its row and the lines it spans, and reading resumes at the next line that
+ *   on its own parses as a well-formed row (as many fields as the header). The broken record takes one row
+ *   number, so later rows keep their numbers.
+ *
+ * Errors name rows, lines and counts only, never a cell value (csv-parse's own messages quote values, so they
+ * are never passed on).
  */
+import { parse, CsvError, type Options } from 'csv-parse/sync';
 
-export type CsvRecord = { row: number; fields: string[] } | { row: number; error: string };
+export interface CsvBroken {
+  row: number;
+  error: string;
+  /** 1-based file lines (the header is line 1) of the skipped span. */
+  firstLine: number;
+  lastLine: number;
+  /** The line reading resumed at, or undefined when no later line reads as a row (the rest was skipped). */
+  resumedAt?: number;
+  /** Set for a well-formed record with the wrong number of fields (nothing else was skipped). */
+  fieldCount?: number;
+}
+
+export type CsvRecord = { row: number; line: number; fields: string[] } | CsvBroken;
 
 export interface CsvTable {
   header: string[];
   records: CsvRecord[];
 }
 
-/** Parses the whole text. Row 1 is the first record after the header. */
-export function parseCsv(text: string): CsvTable {
-  const parser = new Parser(text);
-  const first = parser.next();
-  if (first === undefined) return { header: [], records: [] };
-  if ('error' in first) throw new Error(`the header line is malformed (${first.error})`);
-  const header = first.fields.map((h, i) => (i === 0 ? h.replace(/^\uFEFF/, '') : h).trim());
-  const records: CsvRecord[] = [];
-  let row = 0;
-  for (let rec = parser.next(); rec !== undefined; rec = parser.next()) {
-    row += 1;
-    if ('error' in rec) {
-      records.push({ row, error: rec.error });
-    } else if (rec.fields.length === 1 && rec.fields[0] === '' && header.length > 1) {
-      row -= 1; // a blank line is not a record
-    } else if (rec.fields.length !== header.length) {
-      records.push({ row, error: `has ${rec.fields.length} fields, the header has ${header.length}` });
-    } else {
-      records.push({ row, fields: rec.fields });
-    }
-  }
-  return { header, records };
+const OPTIONS: Options = {
+  bom: true,
+  skip_empty_lines: true,
+  relax_column_count: true,
+  record_delimiter: ['\r\n', '\n', '\r'],
+};
+
+const WHY: Record<string, string> = {
+  CSV_QUOTE_NOT_CLOSED: 'has a quote that is never closed',
+  CSV_INVALID_CLOSING_QUOTE: 'has text after a closing quote',
+  INVALID_OPENING_QUOTE: 'has a quote inside an unquoted field',
+};
+
+/** Byte offsets where each line starts (line n starts at starts[n - 1]). */
+function lineStarts(buf: Buffer): number[] {
+  const starts = [0];
+  for (let i = buf.indexOf(10); i >= 0; i = buf.indexOf(10, i + 1)) starts.push(i + 1);
+  return starts;
 }
 
-type Raw = { fields: string[] } | { error: string };
+/** The 1-based line holding byte `offset`. */
+function lineOf(starts: readonly number[], offset: number): number {
+  let lo = 0;
+  let hi = starts.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (starts[mid] <= offset) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo + 1;
+}
 
-class Parser {
-  private pos = 0;
-  constructor(private readonly s: string) {}
+/** Whether one line, alone, is a complete well-formed record of `width` fields. */
+function isRow(line: Buffer, width: number): boolean {
+  try {
+    const recs = parse(line, OPTIONS) as string[][];
+    return recs.length === 1 && recs[0].length === width;
+  } catch {
+    return false;
+  }
+}
 
-  next(): Raw | undefined {
-    const s = this.s;
-    if (this.pos >= s.length) return undefined;
-    const fields: string[] = [];
-    for (;;) {
-      if (s[this.pos] === '"') {
-        let value = '';
-        let i = this.pos + 1;
-        for (;;) {
-          const q = s.indexOf('"', i);
-          if (q < 0) {
-            this.pos = s.length;
-            return { error: 'has a quote that is never closed' };
+/** Parses the whole text. Throws when the header line itself is malformed. */
+export function parseCsv(text: string): CsvTable {
+  const buf = Buffer.from(text, 'utf8');
+  const starts = lineStarts(buf);
+  let header: string[] | undefined;
+  const records: CsvRecord[] = [];
+  let row = 0;
+  let pos = 0; // byte offset where the next record may start (after the last good record's terminator)
+  while (pos < buf.length) {
+    let last = pos;
+    const from = pos;
+    try {
+      parse(buf.subarray(from), {
+        ...OPTIONS,
+        on_record: (fields: string[], ctx) => {
+          const end = from + ctx.bytes;
+          const line = lineOf(starts, firstByte(buf, last));
+          last = end;
+          if (header === undefined) {
+            header = fields.map((h, i) => (i === 0 ? h.replace(/^\uFEFF/, '') : h).trim());
+            return null;
           }
-          value += s.slice(i, q);
-          if (s[q + 1] === '"') {
-            value += '"';
-            i = q + 2;
-            continue;
-          }
-          i = q + 1;
+          row += 1;
+          if (fields.length !== header.length) records.push({ row, error: `has ${fields.length} fields, the header has ${header.length}`, fieldCount: fields.length, firstLine: line, lastLine: lineOf(starts, Math.max(last - 1, 0)) });
+          else records.push({ row, line, fields });
+          return null;
+        },
+      });
+      break;
+    } catch (e) {
+      if (!(e instanceof CsvError)) throw e;
+      const why = WHY[e.code] ?? 'cannot be read as CSV';
+      const first = lineOf(starts, firstByte(buf, last));
+      if (header === undefined) throw new Error(`the header line ${why}`);
+      const width = header.length;
+      let resume: number | undefined;
+      for (let n = first + 1; n <= starts.length; n++) {
+        const a = starts[n - 1];
+        const b = n < starts.length ? starts[n] : buf.length;
+        if (a < b && isRow(buf.subarray(a, b), width)) {
+          resume = n;
           break;
         }
-        fields.push(value);
-        this.pos = i;
-        const c = s[this.pos];
-        if (c === ',') {
-          this.pos++;
-          continue;
-        }
-        if (c === undefined || c === '\n' || c === '\r') return this.endRecord(fields);
-        this.skipLine();
-        return { error: 'has text after a closing quote' };
       }
-      let j = this.pos;
-      while (j < s.length && s[j] !== ',' && s[j] !== '\n' && s[j] !== '\r') {
-        if (s[j] === '"') {
-          this.pos = j;
-          this.skipLine();
-          return { error: 'has a quote inside an unquoted field' };
-        }
-        j++;
-      }
-      fields.push(s.slice(this.pos, j));
-      this.pos = j;
-      if (s[j] === ',') {
-        this.pos++;
-        continue;
-      }
-      return this.endRecord(fields);
+      row += 1;
+      const lastLine = resume !== undefined ? resume - 1 : lineOf(starts, Math.max(buf.length - 1, 0));
+      records.push({ row, error: why, firstLine: first, lastLine, resumedAt: resume });
+      pos = resume !== undefined ? starts[resume - 1] : buf.length;
     }
   }
+  return { header: header ?? [], records };
+}
 
-  private endRecord(fields: string[]): Raw {
-    if (this.s[this.pos] === '\r') this.pos++;
-    if (this.s[this.pos] === '\n') this.pos++;
-    return { fields };
-  }
-
-  private skipLine(): void {
-    const nl = this.s.indexOf('\n', this.pos);
-    this.pos = nl < 0 ? this.s.length : nl + 1;
-  }
+/** The first byte at or after `pos` that is not a line terminator (where the next record really starts). */
+function firstByte(buf: Buffer, pos: number): number {
+  while (pos < buf.length && (buf[pos] === 10 || buf[pos] === 13)) pos++;
+  return Math.min(pos, Math.max(buf.length - 1, 0));
 }

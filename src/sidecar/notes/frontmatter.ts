@@ -1,6 +1,9 @@
 /**
  * YAML front matter of a .txt/.md note: a first line `---`, `key: value` lines, a closing `---` line.
  * Only flat scalar keys are read (patient_id, note_id, note_type, date and anything else as strings).
+ * Hand-written on purpose rather than the `yaml` package: python/drehr_train/notes.py (standard library only)
+ * must find the same body offset and ids, which a full YAML reader (types, multi-line values, anchors) would not
+ * guarantee; the rules here are small enough to keep identical in both (checked in python/tests/test_notes_csv.py).
  */
 
 export interface FrontMatter {

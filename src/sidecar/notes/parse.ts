@@ -101,12 +101,20 @@ function rowNote(relPath: string, row: number, get: (column: string | undefined)
   };
 }
 
-function noTextColumn(header: readonly string[], problem: MakeProblem): ParsedFile {
-  const shown = header.slice(0, 12).join(', ');
+/**
+ * No text column. CSV header names are not shown: in a file without a header line they are the first row's
+ * cells (note text). JSONL keys are field names, so they are.
+ */
+function noTextColumn(header: readonly string[], problem: MakeProblem, showNames: boolean): ParsedFile {
+  const found = showNames ? `found: ${header.slice(0, 12).join(', ')}` : `the header line has ${header.length} column${header.length === 1 ? '' : 's'}; if the file has no header line, add one`;
   return {
     notes: [],
-    problems: [problem('error', `No note text column (looked for text, note, note_text; found: ${shown}). Set drehr.columns.text.`)],
+    problems: [problem('error', `No note text column (looked for text, note, note_text; ${found}). Set drehr.columns.text.`)],
   };
+}
+
+function lines(a: number, b: number): string {
+  return a === b ? `line ${a}` : `lines ${a}–${b}`;
 }
 
 function parseCsvNotes(relPath: string, text: string, opts: ReadOptions, problem: MakeProblem): ParsedFile {
@@ -117,13 +125,20 @@ function parseCsvNotes(relPath: string, text: string, opts: ReadOptions, problem
     return { notes: [], problems: [problem('error', `Not a readable CSV: ${(e as Error).message}. Check the file's header line.`)] };
   }
   const cols = resolveColumns(table.header, opts.columns);
-  if (!cols.text) return noTextColumn(table.header, problem);
+  if (!cols.text) return noTextColumn(table.header, problem, false);
   const index = new Map(table.header.map((h, i) => [h, i]));
   const notes: Note[] = [];
   const problems: Problem[] = [];
   for (const rec of table.records) {
     if ('error' in rec) {
-      problems.push(problem('error', `Row ${rec.row} is malformed (${rec.error}); skipped, the other rows are indexed. Fix the quoting in that row.`, rec.row));
+      const span = lines(rec.firstLine, rec.lastLine);
+      const message =
+        rec.fieldCount !== undefined
+          ? `Row ${rec.row} (${span}) ${rec.error}; skipped. Check the commas and quoting in that row.`
+          : rec.resumedAt !== undefined
+            ? `Row ${rec.row} (line ${rec.firstLine}) ${rec.error}; skipped ${span}, reading resumed at line ${rec.resumedAt}. Fix the quoting in that row.`
+            : `Row ${rec.row} (line ${rec.firstLine}) ${rec.error}, and no later line reads as a row of ${table.header.length} fields, so ${span} (the rest of the file) ${rec.firstLine === rec.lastLine ? 'was' : 'were'} skipped. Fix the quoting in that row.`;
+      problems.push(problem('error', message, rec.row));
       continue;
     }
     const get = (c: string | undefined): string => (c === undefined ? '' : (rec.fields[index.get(c) ?? -1] ?? '').trim());
@@ -157,7 +172,7 @@ function parseJsonlNotes(relPath: string, text: string, opts: ReadOptions, probl
     }
     const rec = obj as Record<string, unknown>;
     cols ??= resolveColumns(Object.keys(rec), opts.columns);
-    if (!cols.text) return noTextColumn(Object.keys(rec), problem);
+    if (!cols.text) return noTextColumn(Object.keys(rec), problem, true);
     const get = (c: string | undefined): string => {
       const v = c === undefined ? undefined : rec[c];
       return v === undefined || v === null ? '' : typeof v === 'string' ? v.trim() : String(v);

@@ -9,7 +9,7 @@ import { errorMessage, indexCorrupt } from '../errors';
 import type { Logger } from '../log';
 import { BUILD_STALL_MS, watchBuild } from './buildWatch';
 import { ANN_MIN_ROWS, annParams, annSearchParams } from './ann';
-import { equals, sourceFilters, underFolder } from './filters';
+import { equals, inList, sourceFilters, underFolder } from './filters';
 import { chunkSchema, RESULT_COLUMNS, TABLE_NAME, type ChunkRow } from './schema';
 
 /** A row as searches return it (no vector). */
@@ -242,6 +242,14 @@ export class Store {
     const t = this.table;
     const rows = await this.guard(() => t.query().where(equals('note_id', noteId)).select(RESULT_COLUMNS).limit(1).toArray());
     return rows.length ? plain(rows[0] as StoredChunk) : undefined;
+  }
+
+  /** The chunks with these ids (any order; missing ids are simply absent). */
+  async chunksByIds(ids: readonly string[]): Promise<StoredChunk[]> {
+    if (!this.table || ids.length === 0) return [];
+    const t = this.table;
+    const rows = await this.guard(() => t.query().where(inList('id', ids)).select(RESULT_COLUMNS).limit(ids.length).toArray());
+    return rows.map((r) => plain(r as StoredChunk));
   }
 
   /** Every chunk id (tests, benchmarks: compare two indexes). */

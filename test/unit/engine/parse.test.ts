@@ -97,7 +97,28 @@ describe('note files', () => {
       );
       assert.equal(r.problems.length, 1);
       assert.equal(r.problems[0].row, 2);
-      assert.match(r.problems[0].message, /Row 2/);
+      assert.match(r.problems[0].message, /Row 2 \(line 3\)/);
+    });
+    it('recovers after an unclosed quote, and the message says what was skipped and where reading resumed', () => {
+      const csv = 'subject_id,note_id,text\ns01,m01,knee pain one\ns02,m02,"knee pain never closed\ns03,m03,knee pain three\ns04,m04,knee pain four\n';
+      const r = parseNoteFile('r/a.csv', enc(csv), { ...opts, maxFileBytes: 1e6 });
+      assert.deepEqual(
+        r.notes.map((n) => [n.noteId, n.row]),
+        [
+          ['m01', 1],
+          ['m03', 3],
+          ['m04', 4],
+        ],
+      );
+      assert.equal(r.problems.length, 1);
+      assert.equal(r.problems[0].message, 'Row 2 (line 3) has a quote that is never closed; skipped line 3, reading resumed at line 4. Fix the quoting in that row.');
+      assert.ok(!r.problems[0].message.includes('knee'));
+    });
+    it('never shows the cells of a CSV without a header line', () => {
+      const r = parseNoteFile('x/headerless.csv', enc('s1,PHRASE patient has HIV,2030-01-01\n'), { ...opts, maxFileBytes: 1e6 });
+      assert.equal(r.problems.length, 1);
+      assert.match(r.problems[0].message, /3 columns; if the file has no header line, add one/);
+      for (const cell of ['s1', 'PHRASE', 'HIV', '2030']) assert.ok(!r.problems[0].message.includes(cell), cell);
     });
     it('makes repeated note ids in one export unique, with a warning', () => {
       const r = parseNoteFile('x.csv', enc('note_id,text\na,one\na,two\n'), { ...opts, maxFileBytes: 1e6 });

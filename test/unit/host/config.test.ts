@@ -18,6 +18,7 @@ describe('host config', () => {
     assert.deepEqual(warnings, []);
     assert.equal(config.modelPath, '');
     assert.equal(config.device, 'auto');
+    assert.equal(config.precision, 'auto');
     assert.deepEqual(config.include, DEFAULT_INCLUDE);
     assert.deepEqual(config.exclude, DEFAULT_EXCLUDE);
     assert.deepEqual(config.chunking, { words: 100, overlap: 10, minWords: 50 });
@@ -40,6 +41,10 @@ describe('host config', () => {
     assert.equal(config.modelPath, '');
     assert.equal(warnings.length, 5);
     assert.ok(warnings.some((w) => w.includes('drehr.device') && w.includes('auto, cpu, cuda')));
+    const bad = readConfig(settingsReader({ precision: 'fp16' }));
+    assert.equal(bad.config.precision, 'auto');
+    assert.ok(bad.warnings.some((w) => w.includes('drehr.precision') && w.includes('auto, fp32, int8')));
+    assert.equal(readConfig(settingsReader({ precision: 'int8' })).config.precision, 'int8');
   });
 
   it('clamps numbers into range and keeps chunking consistent', () => {
@@ -90,6 +95,7 @@ describe('host config', () => {
     assert.equal(e.indexLocation, path.join('/ws', '.drehr', 'index'));
     assert.equal(e.workspaceRoot, '/ws');
     assert.equal(e.maxFileBytes, 64 * 1024 * 1024);
+    assert.equal(e.precision, 'auto');
     assert.deepEqual(e.columns, { text: '', patientId: '', noteId: '', noteType: '', date: '' });
     const custom = readConfig(settingsReader({ modelPath: 'runs/a/model', 'index.location': 's3://b/i', 'columns.text': 'TEXT' })).config;
     const e2 = engineConfig(custom, { workspaceRoot: '/ws', extensionPath: '/ext' });
@@ -104,6 +110,7 @@ describe('host config', () => {
     assert.equal(restartNeed(affects(['drehr.modelPath'])), 'restart');
     assert.equal(restartNeed(affects(['drehr.device'])), 'restart');
     assert.equal(restartNeed(affects(['drehr.chunking.words'])), 'reinitialize');
+    assert.equal(restartNeed(affects(['drehr.precision'])), 'reinitialize'); // a new Initialize opens a new encoder
     assert.equal(restartNeed(affects(['drehr.columns.text'])), 'reinitialize');
     assert.equal(restartNeed(affects(['drehr.notes.include'])), 'reinitialize');
     assert.equal(restartNeed(affects(['drehr.index.location'])), 'reinitialize');
@@ -127,5 +134,7 @@ describe('host config: what a change asks of the sidecar', () => {
     assert.deepEqual(engineChange(base, { ...base, chunking: { ...base.chunking, words: 80 } }), { need: 'reinitialize', keys: ['drehr.chunking'] });
     assert.deepEqual(engineChange(base, { ...base, include: ['**/*.txt'], modelDir: '/m2' }), { need: 'restart', keys: ['drehr.modelPath', 'drehr.notes.include'] });
     assert.deepEqual(engineChange(base, { ...base, device: 'cuda' }), { need: 'restart', keys: ['drehr.device'] });
+    assert.deepEqual(engineChange(base, { ...base, engine: 'torch' }), { need: 'restart', keys: ['drehr.engine'] });
+    assert.deepEqual(engineChange(base, { ...base }, ['drehr.python.interpreter']), { need: 'restart', keys: ['drehr.python.interpreter'] });
   });
 });

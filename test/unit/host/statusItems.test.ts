@@ -7,7 +7,7 @@ const status: IndexStatus = {
   state: 'ready', location: '/ws/.drehr/index', notes: 207, chunks: 973, patients: 60, modelId: 'demo-1',
   modelMismatch: false, hasAnnIndex: false, hasFtsIndex: true, lastIndexedAt: '2026-12-07T10:00:00Z',
 };
-const running = { kind: 'running' as const, init: { sidecarVersion: '0', model: { id: 'demo-1', name: 'Demo', dir: '/m', dim: 8, pooling: 'cls' as const, trained: true, device: 'cpu' as const }, index: status } };
+const running = { kind: 'running' as const, init: { sidecarVersion: '0', model: { id: 'demo-1', name: 'Demo', dir: '/m', dim: 8, pooling: 'cls' as const, trained: true, device: 'cpu' as const, precision: 'fp32' as const }, index: status } };
 
 describe('Show Index Status items', () => {
   it('no literal newline (a quick pick shows it as "⏎") and no repeated facts', () => {
