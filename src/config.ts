@@ -222,6 +222,8 @@ export interface EngineChange {
 const FIELD_KEYS: Array<[keyof EngineConfig, string, 'reinitialize' | 'restart']> = [
   ['modelDir', 'drehr.modelPath', 'restart'],
   ['device', 'drehr.device', 'restart'],
+  ['engine', 'drehr.engine', 'restart'],
+  ['precision', 'drehr.precision', 'reinitialize'],
   ['workspaceRoot', 'the workspace folder', 'reinitialize'],
   ['indexLocation', 'drehr.index.location', 'reinitialize'],
   ['include', 'drehr.notes.include', 'reinitialize'],
@@ -233,12 +235,18 @@ const FIELD_KEYS: Array<[keyof EngineConfig, string, 'reinitialize' | 'restart']
 
 /**
  * What it takes for the sidecar to run with `next` when it runs with `applied` (undefined: nothing sent yet, so
- * nothing to change): a new process for the model or device, a new Initialize for the rest, or nothing.
+ * nothing to change): a new process for the model, device or engine (or a changed `processKeys` setting that the
+ * process reads at start), a new Initialize for the rest, or nothing.
  */
-export function engineChange(applied: EngineConfig | undefined, next: EngineConfig): EngineChange {
+export function engineChange(applied: EngineConfig | undefined, next: EngineConfig, processKeys: Iterable<string> = []): EngineChange {
   if (!applied) return { need: 'none', keys: [] };
   let need: EngineChange['need'] = 'none';
   const keys: string[] = [];
+  // Settings the process reads at start that EngineConfig does not carry (drehr.python.interpreter).
+  for (const k of processKeys) {
+    keys.push(k);
+    need = 'restart';
+  }
   for (const [field, key, kind] of FIELD_KEYS) {
     if (JSON.stringify(applied[field]) === JSON.stringify(next[field])) continue;
     keys.push(key);

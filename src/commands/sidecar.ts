@@ -16,12 +16,21 @@ export const TELL_AFTER_CRASHES = 3;
 export const RESTART_NOW = 'Restart Sidecar';
 export const RELOAD_NOW = 'Reload Now';
 
+/** Process settings that EngineConfig does not carry: a change is seen in the event and kept until a new process. */
+const PROCESS_ONLY_KEYS = ['drehr.python.interpreter'];
+
 export function register(ctx: Ctx): void {
   let timer: NodeJS.Timeout | undefined;
+  /** PROCESS_ONLY_KEYS changed since the process with this pid started. */
+  let processOnly: { keys: Set<string>; pid: number | undefined } = { keys: new Set(), pid: undefined };
+  const changeNow = () => {
+    if (processOnly.pid !== ctx.client.pid) processOnly = { keys: new Set(), pid: ctx.client.pid };
+    return engineChange(ctx.client.appliedConfig, engineConfig(ctx.config, ctx.places()), processOnly.keys);
+  };
   const check = async () => {
     if (!ctx.workspaceRoot) return;
     await ctx.applyingSettings;
-    const change = engineChange(ctx.client.appliedConfig, engineConfig(ctx.config, ctx.places()));
+    const change = changeNow();
     ctx.setPendingSettings(change.need === 'none' ? undefined : change);
     if (change.need === 'none') return;
     const what = change.keys.join(', ');
@@ -34,7 +43,7 @@ export function register(ctx: Ctx): void {
     const chosen = await vscode.window.showInformationMessage(text, action);
     if (chosen !== action) return;
     // Settings may have changed again while the prompt was up: apply what they are now.
-    const now = engineChange(ctx.client.appliedConfig, engineConfig(ctx.config, ctx.places()));
+    const now = changeNow();
     if (now.need === 'none') return ctx.setPendingSettings(undefined);
     ctx.log.info(now.need === 'restart' ? `Restarting the sidecar for ${now.keys.join(', ')}.` : `Reloading the sidecar for ${now.keys.join(', ')}.`);
     await (now.need === 'restart' ? ctx.client.restart() : ctx.client.reinitialize());
@@ -51,13 +60,19 @@ export function register(ctx: Ctx): void {
     vscode.commands.registerCommand('drehr.showLogs', () => ctx.log.show()),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (restartNeed((s) => e.affectsConfiguration(s)) === 'none') return;
+      for (const k of PROCESS_ONLY_KEYS) {
+        if (!e.affectsConfiguration(k)) continue;
+        if (processOnly.pid !== ctx.client.pid) processOnly = { keys: new Set(), pid: ctx.client.pid };
+        processOnly.keys.add(k);
+      }
       clearTimeout(timer);
       timer = setTimeout(() => void check(), 300);
     }),
-    // Whatever restarted or reloaded the sidecar (the prompt, Restart Sidecar) may have applied pending settings.
+    // Whatever restarted or reloaded the sidecar (the prompt, Restart Sidecar) may have applied pending settings,
+    // whether the new Initialize worked or not (a broken model folder leaves it in 'error', with the settings applied).
     ctx.client.onState((st) => {
-      if (st.kind === 'running' && ctx.pendingSettings) {
-        const change = engineChange(ctx.client.appliedConfig, engineConfig(ctx.config, ctx.places()));
+      if ((st.kind === 'running' || st.kind === 'error') && ctx.pendingSettings) {
+        const change = changeNow();
         if (change.need === 'none') ctx.setPendingSettings(undefined);
       }
     }),

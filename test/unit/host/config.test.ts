@@ -134,5 +134,7 @@ describe('host config: what a change asks of the sidecar', () => {
     assert.deepEqual(engineChange(base, { ...base, chunking: { ...base.chunking, words: 80 } }), { need: 'reinitialize', keys: ['drehr.chunking'] });
     assert.deepEqual(engineChange(base, { ...base, include: ['**/*.txt'], modelDir: '/m2' }), { need: 'restart', keys: ['drehr.modelPath', 'drehr.notes.include'] });
     assert.deepEqual(engineChange(base, { ...base, device: 'cuda' }), { need: 'restart', keys: ['drehr.device'] });
+    assert.deepEqual(engineChange(base, { ...base, engine: 'torch' }), { need: 'restart', keys: ['drehr.engine'] });
+    assert.deepEqual(engineChange(base, { ...base }, ['drehr.python.interpreter']), { need: 'restart', keys: ['drehr.python.interpreter'] });
   });
 });
