@@ -113,6 +113,7 @@ describe('precision: int8 and fp32 graphs of one model folder', function () {
     assert.equal(engine.model.precision, 'int8');
     const m = readManifest(metaDir);
     assert.ok(m.state === 'ok' && m.manifest.precision === 'int8', 'the manifest records the precision that wrote it');
+    assert.deepEqual(m.manifest.writtenBy, ['onnx-int8']);
     const hits = await engine.search({ query: 'blood pressure', k: 5, mode: 'dense' });
     assert.equal(hits.hits.length, 5);
     assert.equal((await engine.index({ workId: 'b' })).chunksAdded, 0, 'same precision: nothing to embed');
@@ -129,6 +130,7 @@ describe('precision: int8 and fp32 graphs of one model folder', function () {
     assert.equal((await engine.status()).state, 'ready');
     const after = readManifest(metaDir);
     assert.ok(after.state === 'ok' && after.manifest.precision === 'fp32');
+    assert.deepEqual(after.manifest.writtenBy, ['onnx-fp32'], 'the re-embed starts a new manifest');
     assert.equal((await engine.search({ query: 'blood pressure', k: 5, mode: 'dense' })).hits.length, 5);
     await engine.close();
 

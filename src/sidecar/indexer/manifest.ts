@@ -46,8 +46,8 @@ export interface Manifest extends Fingerprint {
 }
 
 /** Which engine and precision embed with this model: "onnx-fp32", "torch-fp16", ... */
-export function engineTag(m: Pick<ModelInfo, 'engine' | 'dtype'>): string {
-  return `${m.engine ?? 'onnx'}-${m.dtype ?? 'fp32'}`;
+export function engineTag(m: Partial<Pick<ModelInfo, 'engine' | 'dtype' | 'precision'>>): string {
+  return `${m.engine ?? 'onnx'}-${m.dtype ?? m.precision ?? 'fp32'}`;
 }
 
 /** Adds the tag of the engine that just wrote rows (kept sorted, each once). Pure. */
