@@ -175,4 +175,18 @@ suite('DR.EHR pairs review (end to end)', function () {
     assert.equal(editor.document.uri.fsPath, pairsFile);
     assert.ok(vscode.window.tabGroups.activeTabGroup.activeTab?.input instanceof vscode.TabInputText);
   });
+
+  test('Score computes suspicion scores in the sidecar and the view shows them', async () => {
+    await vscode.commands.executeCommand('drehr.reviewPairs', vscode.Uri.file(pairsFile));
+    const f = await reviewFrame();
+    await f.click('#act-score');
+    const toast = await until('the score result', 120000, async () => {
+      const t = await text(f, '#toast');
+      return /scored|unavailable/.test(t) ? t : undefined;
+    });
+    assert.match(toast, /^12 pairs scored\.$/);
+    const lines = fs.readFileSync(`${pairsFile}.suspicion.jsonl`, 'utf8').trim().split('\n');
+    assert.equal(lines.length, 12);
+    assert.match(await text(f, '#suspicion'), /suspicion \d\.\d\d/);
+  });
 });
