@@ -29,6 +29,8 @@ export interface DrehrConfig {
   searchMode: SearchMode;
   resultCount: number;
   queryExpansion: boolean;
+  /** drehr.audit.enabled: append who searched what to .drehr/audit.jsonl (src/audit.ts). */
+  auditEnabled: boolean;
   runsFolder: string;
 }
 
@@ -155,6 +157,7 @@ export function readConfig(r: ConfigReader): Sanitized {
     searchMode: oneOf(r, 'search.mode', w, SEARCH_MODES, DEFAULT_SEARCH_MODE),
     resultCount: int(r, 'search.resultCount', w, 20, 1, 200),
     queryExpansion: bool(r, 'search.queryExpansion', w, true),
+    auditEnabled: bool(r, 'audit.enabled', w, false),
     runsFolder: str(r, 'training.runsFolder', w, '.drehr/runs') || '.drehr/runs',
   };
   return { config, warnings: w };

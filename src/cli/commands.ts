@@ -10,7 +10,7 @@ import { stderrLogger } from '../sidecar/log';
 import { intFlag, parseArgs, stringFlag, UsageError, type ParsedArgs } from './args';
 import { EXIT } from './exitCodes';
 import { engineConfigFrom } from './options';
-import { makeProgressReporter } from './progress';
+import { makeProgressReporter, notesFromRows } from './progress';
 
 const COMMON = ['model', 'index', 'device', 'precision', 'engine', 'python'];
 
@@ -47,7 +47,7 @@ function printIndexResult(r: IndexResult): void {
     `${r.cancelled ? 'Cancelled' : 'Indexed'}: ${r.filesScanned} files scanned, ${r.filesIndexed} indexed, ${r.filesUnchanged} unchanged, ${r.filesRemoved} removed; ` +
       `${r.chunksAdded} chunks added, ${r.chunksRemoved} removed in ${(r.durationMs / 1000).toFixed(1)} s.\n`,
   );
-  out.write(`Index: ${r.status.state}, ${r.status.notes} notes, ${r.status.chunks} chunks, ${r.status.patients} patients at ${r.status.location}\n`);
+  out.write(`Index: ${r.status.state}, ${r.status.notes} notes${notesFromRows(r)}, ${r.status.chunks} chunks, ${r.status.patients} patients at ${r.status.location}\n`);
   // Problems are diagnostics: stderr, like progress and logs (README.md).
   for (const p of r.problems) process.stderr.write(`${p.severity}: ${p.path}${p.row !== undefined ? ` row ${p.row}` : ''}: ${p.message}\n`);
 }

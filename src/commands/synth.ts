@@ -15,11 +15,10 @@ import { readSynthSettings, resolvePath } from '../config';
 import { ENTITY_TYPES, isLoopbackUrl, type EntityType, type GeneratorName } from '../shared/pairs';
 import { SynthGenerate, type SynthGenerateParams, type SynthGenerateResult } from '../shared/protocol';
 import { isCancellation } from '../sidecar-client/errors';
+import { REVIEW_COMMAND } from '../views/pairsReview';
 import { reportError, requireFolder, requireTrust } from './guard';
 
 export const API_KEY_SECRET = 'drehr.llm.apiKey';
-/** synth-review's command that opens a pairs file in the review editor. */
-export const REVIEW_COMMAND = 'drehr.reviewSyntheticPairs';
 
 export interface GenerateArgs {
   generator?: GeneratorName;
@@ -133,7 +132,7 @@ export async function generateCommand(ctx: Ctx, args: GenerateArgs = {}): Promis
     const text = summary(result);
     ctx.log.info(text);
     for (const m of result.messages) ctx.log.warn(`Synthetic pairs: ${m}`);
-    const actions = ['Open Pairs', ...((await vscode.commands.getCommands(true)).includes(REVIEW_COMMAND) ? ['Review Pairs'] : [])];
+    const actions = ['Review Pairs', 'Open Pairs'];
     const show = result.failed || result.stopped ? vscode.window.showWarningMessage : vscode.window.showInformationMessage;
     void show(text, ...actions).then((a) => {
       if (a === 'Open Pairs') void vscode.window.showTextDocument(vscode.Uri.file(result.outPath));

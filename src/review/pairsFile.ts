@@ -3,7 +3,7 @@
  * incomplete line reported by number (never by content), the rest loaded. 100k pairs parse in well under a
  * second (bench/pairsReviewBench.ts).
  */
-import { parsePairLine, type Pair, type Suspicion, type SuspicionLine } from '../shared/pairs';
+import { pairFromObject, type Pair, type Suspicion, type SuspicionLine } from '../shared/pairs';
 
 export interface LineProblem {
   /** 1-based line number. */
@@ -46,9 +46,15 @@ function isSuspicion(x: unknown): x is Suspicion {
   return isObject(x) && typeof x.score === 'number' && Number.isFinite(x.score) && Array.isArray(x.reasons);
 }
 
-/** One line → a pair (src/shared/pairs.ts parsePairLine, the one reader of the format) or what is wrong with it. */
+/** One line → a pair (src/shared/pairs.ts pairFromObject, the one reader of the format) or what is wrong with it. */
 export function toPair(line: string): Pair | string {
-  const p = parsePairLine(line);
+  let o: unknown;
+  try {
+    o = JSON.parse(line);
+  } catch {
+    return 'not valid JSON (a truncated or broken line)';
+  }
+  const p = pairFromObject(o);
   if ('error' in p) return p.error;
   if (p.suspicion !== undefined && !isSuspicion(p.suspicion)) delete p.suspicion;
   return p;

@@ -243,6 +243,8 @@ export interface PatientHit {
   notes: number;
   /** The patient's best passages, best first (at most `evidence`). */
   evidence: SearchHit[];
+  /** For a term bundle: the bundle's queries that found this patient. */
+  matchedQueries?: string[];
 }
 
 export interface PatientSearchResult {
@@ -255,6 +257,18 @@ export interface PatientSearchResult {
   depthReached: boolean;
   tookMs: number;
 }
+
+export interface SimilarParams {
+  /** The passage whose stored vector is the query. */
+  chunkId: string;
+  k: number;
+  filters?: SearchFilters;
+  /** Leave out the passage's own note (default true: similar passages elsewhere). */
+  excludeOwnNote?: boolean;
+}
+
+/** Host → sidecar. Passages like one passage: its own vector from the index as the dense query. Cancellable. */
+export const SimilarPassages = new RequestType<SimilarParams, SearchResult, void>('drehr/similar');
 
 /** Host → sidecar. Patients ranked by their passages (the panel's Patients mode, `drehr search --patients`). Cancellable. */
 export const SearchPatients = new RequestType<PatientSearchParams, PatientSearchResult, void>('drehr/searchPatients');

@@ -20,6 +20,7 @@ import {
   type PatientSearchResult,
   type SearchParams,
   type SearchResult,
+  type SimilarParams,
 } from '../shared/protocol';
 import { Encoder, type EncoderOptions } from './encoder/encoder';
 import { EngineError, errorMessage, indexCorrupt } from './errors';
@@ -29,7 +30,7 @@ import { acquireWriteLock } from './indexer/lock';
 import { manifestTotals, patientCounts, readManifest, MANIFEST_FILE } from './indexer/manifest';
 import type { Logger } from './log';
 import { parseNoteFile } from './notes/parse';
-import { searchPatients, searchStore } from './search';
+import { searchPatients, searchStore, similarPassages } from './search';
 import { TABLE_NAME } from './store/schema';
 import { Store } from './store/store';
 
@@ -176,6 +177,11 @@ export class Engine {
     const store = await this.searchableStore();
     const expand = params.expand ?? this.config.queryExpansion;
     return searchPatients(store, this.encoder, params, signal, expand ? this.lexicon : undefined);
+  }
+
+  /** Passages like one passage (its stored vector as the query). */
+  async similar(params: SimilarParams, signal?: AbortSignal): Promise<SearchResult> {
+    return similarPassages(await this.searchableStore(), params, signal);
   }
 
   private async searchableStore(): Promise<Store> {

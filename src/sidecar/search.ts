@@ -2,7 +2,7 @@
  * A search over the store: dense, BM25 or both fused by reciprocal rank, turned into protocol hits; and the
  * same passage ranking grouped into patients (patients.ts). Filters go into the index query as prefilters.
  */
-import type { PatientHit, PatientSearchParams, PatientSearchResult, SearchHit, SearchMode, SearchParams, SearchResult } from '../shared/protocol';
+import type { PatientHit, PatientSearchParams, PatientSearchResult, SearchHit, SearchMode, SearchParams, SearchResult, SimilarParams } from '../shared/protocol';
 import { SEARCH_MODES, isSearchMode } from '../shared/defaults';
 import { DEFAULT_PATIENT_AGGREGATE, DEFAULT_PATIENT_EVIDENCE, isPatientAggregate, PATIENT_PASSAGE_DEPTH } from '../shared/search';
 import type { Encoder } from './encoder/encoder';
@@ -10,8 +10,8 @@ import { badRequest, throwIfAborted } from './errors';
 import { addedForms, findConcepts, fuseConcept, type FoundConcept } from './expansion/expand';
 import { normTokens, type Lexicon } from './expansion/lexicon';
 import { aggregatePatients } from './patients';
-import { checkFilters, searchFilter } from './store/filters';
-import { reciprocalRankFusion } from './store/rrf';
+import { checkFilters, searchFilter, sqlString } from './store/filters';
+import { HYBRID_FUSION, fuse, reciprocalRankFusion } from './store/rrf';
 import { makeSnippet, queryTerms } from './store/snippet';
 import type { RankedChunk, Store } from './store/store';
 
@@ -90,7 +90,7 @@ async function rankPassages(store: Store, encoder: Encoder, p: SearchParams, wan
   throwIfAborted(signal);
   let ranked: RankedPassage[];
   if (p.mode === 'hybrid') {
-    const fused = reciprocalRankFusion([dense, bm25], (r) => r.chunk.id);
+    const fused = fuse([dense, bm25], (r) => r.chunk.id, (r) => r.score, HYBRID_FUSION);
     ranked = fused.map((f) => ({ chunk: f.item.chunk, score: f.score, matchedBy: f.from.map((i) => (i === 0 ? 'dense' : 'bm25') as SearchMode) }));
   } else {
     ranked = (p.mode === 'dense' ? dense : bm25).map((r) => ({ chunk: r.chunk, score: r.score, matchedBy: [p.mode] }));
@@ -182,4 +182,31 @@ export async function searchPatients(store: Store, encoder: Encoder, p: PatientS
   };
   if (r.disabled.length) result.disabledExpansions = r.disabled;
   return result;
+}
+
+/** Passages like one passage: its stored vector as a dense query (no model call), the passage itself left out. */
+export async function similarPassages(store: Store, p: SimilarParams, signal?: AbortSignal): Promise<SearchResult> {
+  const started = performance.now();
+  if (typeof p?.chunkId !== 'string' || p.chunkId === '') throw badRequest('chunkId is missing.');
+  if (!Number.isInteger(p.k) || p.k < 1 || p.k > MAX_K) throw badRequest(`k must be an integer from 1 to ${MAX_K}.`);
+  const why = checkFilters(p.filters);
+  if (why) throw badRequest(why);
+  const vector = await store.vectorOf(p.chunkId);
+  if (!vector) throw badRequest('That passage is no longer in the index (the note changed); search again.');
+  throwIfAborted(signal);
+  const own = noteOfChunk(p.chunkId);
+  const excludeNote = p.excludeOwnNote ?? true;
+  const where = [searchFilter(undefined, undefined, p.filters), excludeNote ? `note_id <> ${sqlString(own)}` : `id <> ${sqlString(p.chunkId)}`]
+    .filter((x): x is string => x !== undefined)
+    .join(' AND ');
+  const ranked = await store.dense(vector, p.k, where);
+  const toHit = hitMaker('', []);
+  const hits = ranked.map((r) => toHit({ chunk: r.chunk, score: r.score, matchedBy: ['dense'] }));
+  return { hits, expansions: [], tookMs: performance.now() - started };
+}
+
+/** Note id of a chunk id `<note id>::<ordinal>`. */
+function noteOfChunk(chunkId: string): string {
+  const i = chunkId.lastIndexOf('::');
+  return i < 0 ? chunkId : chunkId.slice(0, i);
 }

@@ -18,6 +18,7 @@ import {
   Progress,
   Search,
   SearchPatients,
+  SimilarPassages,
   Shutdown,
   StatusChanged,
   SynthGenerate,
@@ -193,6 +194,8 @@ export function serve(conn: MessageConnection, onShutdown: () => void): void {
       }
     }),
   );
+
+  conn.onRequest(SimilarPassages, handle(async (params, signal) => (await need()).similar(params, signal)));
 
   const handle0 =
     <R>(fn: () => Promise<R>) =>

@@ -154,6 +154,9 @@ suite('DR.EHR extension', function () {
     assert.equal(editor.document.offsetAt(editor.selection.end), hit.charEnd);
     assert.ok(editor.document.getText(editor.selection).includes('bakery'));
     assert.ok(!editor.document.getText().includes('subject_id'), 'the note text, not the CSV');
+    // A row is one long line: it opens with word wrap on, not scrolled sideways into a blank view.
+    assert.equal(editor.document.languageId, 'drehr-note');
+    assert.equal(vscode.workspace.getConfiguration('editor', editor.document).get('wordWrap'), 'on');
   });
 
   test('the watcher indexes a note written into a new folder', async () => {

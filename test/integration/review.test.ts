@@ -159,4 +159,20 @@ suite('DR.EHR pairs review (end to end)', function () {
     await until('the other window’s decision in the numbers', 20000, async () => ((await text(f, '#num-reviewed')).startsWith('3 (valid 1, noise 2') ? true : undefined));
     assert.notEqual(before, await text(f, '#num-reviewed'));
   });
+
+  test('the command opens any pairs JSONL in the review; ordinary JSONL still opens as text', async () => {
+    const other = path.join(root, 'synth', 'generated.jsonl');
+    fs.copyFileSync(pairsFile, other);
+    await vscode.commands.executeCommand('drehr.reviewPairs', vscode.Uri.file(other));
+    const tab = await until('the review tab', 20000, () => {
+      const t = vscode.window.tabGroups.activeTabGroup.activeTab;
+      return t?.input instanceof vscode.TabInputCustom && t.input.uri.fsPath === other ? t : undefined;
+    });
+    assert.equal((tab.input as vscode.TabInputCustom).viewType, 'drehr.pairsReview');
+    // priority "option": opening a *.pairs.jsonl normally gives the text editor.
+    const doc = await vscode.workspace.openTextDocument(pairsFile);
+    const editor = await vscode.window.showTextDocument(doc);
+    assert.equal(editor.document.uri.fsPath, pairsFile);
+    assert.ok(vscode.window.tabGroups.activeTabGroup.activeTab?.input instanceof vscode.TabInputText);
+  });
 });

@@ -77,4 +77,16 @@ describe('engine: patients, filters and expansions (demo model, LanceDB)', funct
     assert.ok(off.hits.every((h) => !h.matchedExpansions?.includes('htn')));
     if (withHtn.length) assert.ok(withHtn.some((h) => h.highlights.length > 0));
   });
+
+  it('finds passages like a passage from its stored vector, leaving its own note out', async () => {
+    const seed = (await engine.search({ query: 'Chest CT shows no pulmonary embolism', k: 1, mode: 'bm25', expand: false })).hits[0];
+    assert.equal(seed.noteId, 'rad-1');
+    const like = await engine.similar({ chunkId: seed.chunkId, k: 5 });
+    assert.equal(like.hits.length, 5);
+    assert.ok(like.hits.every((h) => h.noteId !== 'rad-1' && h.matchedBy.join() === 'dense'));
+    for (let i = 1; i < like.hits.length; i++) assert.ok(like.hits[i - 1].score >= like.hits[i].score);
+    const sameNote = await engine.similar({ chunkId: seed.chunkId, k: 3, excludeOwnNote: false, filters: { noteTypes: ['radiology'] } });
+    assert.ok(sameNote.hits.every((h) => h.noteType === 'radiology' && h.chunkId !== seed.chunkId));
+    await assert.rejects(engine.similar({ chunkId: 'no-such::0', k: 3 }), /no longer in the index/);
+  });
 });

@@ -2,7 +2,9 @@ import * as assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { createMessageConnection, ResponseError, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
 import { parsePairsText, SUSPICION_SUFFIX, type SuspicionLine } from '../../src/shared/pairs';
+import { ErrorCodes, Initialize, Progress, Shutdown, SynthGenerate, SynthScore, type ProgressParams } from '../../src/shared/protocol';
 import { Engine } from '../../src/sidecar/engine';
 import { readIndexChunks } from '../../src/sidecar/synth/indexChunks';
 import { CALLS_SUFFIX } from '../../src/sidecar/synth/pairsOutput';
@@ -140,6 +142,10 @@ describe('synthetic pairs on the real engine (demo model, shipped graph)', funct
         const literal = /hypertension|\bHTN\b/i.test(text);
         if (p.entity === 'hypertension') assert.equal(p.explicit, literal, p.chunk_id);
       }
+      const prompt = JSON.parse(fs.readFileSync(file + '.prompt.json', 'utf8')) as { prompt_sha: string; user: string; temperature: number };
+      assert.equal(prompt.prompt_sha, pairs[0].prompt_sha);
+      assert.equal(prompt.temperature, 0.1);
+      assert.match(prompt.user, /explicitly mentioned .* implicitly inferred/s);
       const firsts = pairs.filter((p) => p.usage);
       assert.equal(firsts.length, r.chunks, 'usage on the first pair of each call');
     } finally {
@@ -198,6 +204,37 @@ describe('synthetic pairs on the real engine (demo model, shipped graph)', funct
       assert.equal(new Set(pairs.map((p) => p.id)).size, pairs.length, 'no pair twice');
     } finally {
       await server.close();
+    }
+  });
+
+  it('through the sidecar process: drehr/synthGenerate with progress, drehr/synthScore beside the pairs, a remote endpoint refused', async () => {
+    const ws2 = makeWorkspace({ patients: 1 });
+    const child = spawn(process.execPath, [path.join(repoRoot, 'dist', 'sidecar.js')], { stdio: ['pipe', 'pipe', 'pipe'] });
+    child.stderr.resume();
+    const conn = createMessageConnection(new StreamMessageReader(child.stdout), new StreamMessageWriter(child.stdin));
+    const progress: ProgressParams[] = [];
+    conn.onNotification(Progress, (p: ProgressParams) => void progress.push(p));
+    conn.listen();
+    try {
+      await conn.sendRequest(Initialize, configFor(ws2));
+      const file = path.join(ws2, '.drehr', 'synth', 'pairs-graph.jsonl');
+      const r = await conn.sendRequest(SynthGenerate, { workId: 'w1', generator: 'graph', types: ['diagnosis', 'drug'], outPath: file });
+      assert.ok(r.pairs > 0 && r.calls === r.chunks * 2, JSON.stringify(r));
+      assert.deepEqual(r.messages, []);
+      assert.ok(progress.some((p) => p.workId === 'w1' && p.phase === 'synth' && p.done === p.total && p.total === r.calls));
+      const s = await conn.sendRequest(SynthScore, { workId: 'w2', pairsPath: file });
+      assert.equal(s.outPath, file + SUSPICION_SUFFIX);
+      assert.equal(fs.readFileSync(s.outPath, 'utf8').trim().split('\n').length, r.pairs);
+      await assert.rejects(
+        conn.sendRequest(SynthGenerate, { workId: 'w3', generator: 'llm', types: ['drug'], outPath: path.join(ws2, 'x.jsonl'), llm: { endpoint: 'https://llm.example.com/v1', model: 'm', concurrency: 1, timeoutSeconds: 5, allowRemote: false } }),
+        (e: unknown) => e instanceof ResponseError && e.code === ErrorCodes.BadRequest && /allowRemote/.test(e.message),
+      );
+      assert.ok(!fs.existsSync(path.join(ws2, 'x.jsonl')), 'nothing written for a refused endpoint');
+      await conn.sendRequest(Shutdown);
+    } finally {
+      conn.dispose();
+      child.kill();
+      cleanup(ws2);
     }
   });
 });

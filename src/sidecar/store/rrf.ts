@@ -25,7 +25,11 @@ export function reciprocalRankFusion<T>(lists: readonly (readonly T[])[], key: (
 /** How to fuse lists; `weights[i]` weighs list i (missing weights count 1). */
 export type FusionSpec = { kind: 'rrf'; k: number; weights: number[] } | { kind: 'minmax' | 'zscore'; weights: number[] };
 
-/** The hybrid search's fusion of [dense, bm25] (the choice and its measurements: bench/FUSION.md). */
+/**
+ * The hybrid search's fusion of [dense, bm25]: plain RRF. bench/FUSION.md measured weighted RRF, k and min-max /
+ * z-score fusion on mtsamples-dev: score fusion loses; dense weight 0.3 wins overall slightly but loses
+ * abbreviations and is fitted to the demo model's weak dense side, so the default stays (re-measure per model).
+ */
 export const HYBRID_FUSION: FusionSpec = { kind: 'rrf', k: RRF_K, weights: [1, 1] };
 
 function normalizer(scores: number[], kind: 'minmax' | 'zscore'): { norm: (s: number) => number; floor: number } {

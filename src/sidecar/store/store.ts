@@ -244,6 +244,16 @@ export class Store {
     return rows.length ? plain(rows[0] as StoredChunk) : undefined;
   }
 
+  /** A chunk's stored vector (Find Similar Passages), undefined when the chunk is not in the table. */
+  async vectorOf(chunkId: string): Promise<Float32Array | undefined> {
+    if (!this.table) return undefined;
+    const t = this.table;
+    const rows = await this.guard(() => t.query().where(equals('id', chunkId)).select(['vector']).limit(1).toArray());
+    if (rows.length === 0) return undefined;
+    const v = (rows[0] as { vector: ArrayLike<number> | { toArray(): ArrayLike<number> } }).vector;
+    return Float32Array.from('toArray' in v ? v.toArray() : v);
+  }
+
   /** The chunks with these ids (any order; missing ids are simply absent). */
   async chunksByIds(ids: readonly string[]): Promise<StoredChunk[]> {
     if (!this.table || ids.length === 0) return [];

@@ -62,7 +62,7 @@ describe('LLM client (chat completions, against a local server)', () => {
 
   it('abandons a call that hangs after the timeout, and retries it', async () => {
     server = await startServer(() => 'hang');
-    await assert.rejects(client(server.url, { timeoutMs: 150, maxRetries: 1 }).complete(buildMessages(CHUNK, 'diagnosis')), /did not answer within .*gave up after 2 attempts/);
+    await assert.rejects(client(server.url, { timeoutMs: 400, maxRetries: 1 }).complete(buildMessages(CHUNK, 'diagnosis')), /did not answer within .*gave up after 2 attempts/);
     assert.equal(server.requests.length, 2);
   });
 

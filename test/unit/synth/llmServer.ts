@@ -24,13 +24,16 @@ export async function startServer(behave: (req: ChatRequest, n: number) => Reply
   const state = { requests: [] as ChatRequest[], inFlight: 0, maxInFlight: 0 };
   const server = http.createServer((req, res) => {
     let data = '';
+    // counted on arrival (a client that gives up before its body is read still made the request)
+    const r: ChatRequest = { body: { model: '', messages: [], temperature: NaN }, headers: req.headers };
+    state.requests.push(r);
+    const n = state.requests.length;
     req.on('data', (d: Buffer) => (data += d.toString('utf8')));
     req.on('end', () => {
-      const r: ChatRequest = { body: JSON.parse(data) as ChatRequest['body'], headers: req.headers };
-      state.requests.push(r);
+      r.body = JSON.parse(data) as ChatRequest['body'];
       state.inFlight++;
       state.maxInFlight = Math.max(state.maxInFlight, state.inFlight);
-      void Promise.resolve(behave(r, state.requests.length)).then((reply) => {
+      void Promise.resolve(behave(r, n)).then((reply) => {
         if (reply === 'hang') {
           hung.push(res);
           res.on('close', () => state.inFlight--);
