@@ -316,7 +316,9 @@ suite('training from the editor (real trainer, 3 steps)', function () {
     return run;
   }
 
-  test('Train Stage I, then Stage II, on the defaults (the shipped demo model as base): finished runs, models adopted', async () => {
+  test('Train Stage I, then Stage II, on the defaults (the shipped demo model as base): finished runs, models adopted', async function () {
+    // Two trainings of the demo-size model, two exports and two re-indexes: 2.5 min on a quiet machine, more on a busy one.
+    this.timeout(600000);
     const ext = vscode.extensions.all.find((e) => e.packageJSON?.name === 'drehr-vscode')!;
     await vscode.workspace.getConfiguration('drehr').update('modelPath', undefined, vscode.ConfigurationTarget.Workspace);
     // The demo model ships without model.safetensors: the trainer reads its weights from onnx/model.onnx.
