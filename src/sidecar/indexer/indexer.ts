@@ -70,6 +70,9 @@ export async function runIndex(ctx: IndexContext, params: IndexParams, onProgres
   if (params.rebuild) reset = 'a rebuild was asked for';
   else if (read.state === 'corrupt') reset = `the manifest is unreadable (${read.reason})`;
   else if (read.state === 'ok') reset = fingerprintChange(manifest, fp) ?? (!store.exists && Object.keys(manifest.files).length > 0 ? 'the index table is missing' : undefined);
+  // A table with a lost or cut-short file cannot be read in part; re-embed (deleting its rows would read it too).
+  const damage = reset ? undefined : store.damage();
+  if (damage) reset = damage;
   else if (store.exists) reset = 'the manifest is missing';
   if (reset) {
     log.info(`Re-embedding every note: ${reset}.`);

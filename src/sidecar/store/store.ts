@@ -7,7 +7,10 @@ import '../../shared/nativeEnvInit'; // before LanceDB: a safe CPU pool size
 import * as lancedb from '@lancedb/lancedb';
 import { errorMessage, indexCorrupt } from '../errors';
 import type { Logger } from '../log';
+import * as path from 'node:path';
+import { isUri } from '../../shared/defaults';
 import { BUILD_STALL_MS, watchBuild } from './buildWatch';
+import { tableDamage } from './integrity';
 import { ANN_MIN_ROWS, annParams, annSearchParams } from './ann';
 import { equals, sourceFilters, underFolder } from './filters';
 import { chunkSchema, RESULT_COLUMNS, TABLE_NAME, type ChunkRow } from './schema';
@@ -69,6 +72,12 @@ export class Store {
       this.table = undefined;
       throw indexCorrupt(this.location, errorMessage(e));
     }
+  }
+
+  /** Which files of a local table are missing or cut short (a cheap check of its files, no rows read), or undefined. */
+  damage(): string | undefined {
+    if (!this.table || isUri(this.location)) return undefined;
+    return tableDamage(path.join(this.location, `${TABLE_NAME}.lance`));
   }
 
   get exists(): boolean {
