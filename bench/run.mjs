@@ -1,10 +1,10 @@
-// Bundles a benchmark (bench/<name>Bench.ts) with esbuild and runs it: `node bench/run.mjs index|search [args]`.
+// Bundles a benchmark (bench/<name>Bench.ts) with esbuild and runs it: `node bench/run.mjs index|search|int8 [args]`.
 import * as esbuild from 'esbuild';
 import { spawnSync } from 'node:child_process';
 
 const [name, ...args] = process.argv.slice(2);
-if (!['index', 'search'].includes(name)) {
-  console.error('usage: node bench/run.mjs index|search [options]');
+if (!['index', 'search', 'patients', 'int8', 'pairsReview'].includes(name)) {
+  console.error('usage: node bench/run.mjs index|search|patients|int8|pairsReview [options]');
   process.exit(2);
 }
 const outfile = `bench/work/${name}Bench.js`;

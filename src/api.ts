@@ -4,7 +4,7 @@
  */
 import * as vscode from 'vscode';
 import type { Ctx } from './ctx';
-import type { IndexResult, IndexStatus, SearchHit, SearchMode, SearchResult } from './shared/protocol';
+import { SearchPatients, SimilarPassages, type IndexResult, type IndexStatus, type PatientSearchParams, type PatientSearchResult, type SearchHit, type SearchMode, type SearchResult } from './shared/protocol';
 import type { SidecarState } from './sidecar-client/client';
 import { runIndex } from './commands/indexing';
 import { searchOnce } from './commands/search';
@@ -18,6 +18,8 @@ export interface Snapshot {
   statusBarText: string;
   indexing: boolean;
   pid: number | undefined;
+  /** Settings changed that the sidecar does not use yet (the user was asked to restart or reload it). */
+  pendingSettings: string[] | undefined;
 }
 
 export interface DrehrApi {
@@ -29,6 +31,10 @@ export interface DrehrApi {
   index(o?: { rebuild?: boolean; paths?: string[]; token?: vscode.CancellationToken }): Promise<IndexResult>;
   search(query: string, o?: { mode?: SearchMode; patientId?: string; k?: number }): Promise<SearchResult>;
   openHit(hit: SearchHit): Promise<vscode.TextEditor>;
+  /** Patients ranked by their passages (the search panel's Patients mode). */
+  searchPatients(p: Omit<PatientSearchParams, 'k' | 'mode'> & { k?: number; mode?: SearchMode }): Promise<PatientSearchResult>;
+  /** Passages like one passage (Find Similar). */
+  similar(chunkId: string, k?: number): Promise<SearchResult>;
   selectModel(dir: string): Promise<SelectModelResult | undefined>;
   /** Fires whenever the Search Notes quick pick shows results (hit count) or an error. */
   onDidShowSearchResults: vscode.Event<{ hits: number; error?: string }>;
@@ -41,6 +47,7 @@ export function makeApi(ctx: Ctx): DrehrApi {
     statusBarText: currentStatusText(ctx),
     indexing: ctx.indexing !== undefined,
     pid: ctx.client.pid,
+    pendingSettings: ctx.pendingSettings?.keys,
   });
   return {
     get activationMs() {
@@ -67,6 +74,8 @@ export function makeApi(ctx: Ctx): DrehrApi {
     index: (o = {}) => runIndex(ctx, o),
     search: (query, o = {}) => searchOnce(ctx, { query, ...o }),
     openHit: (hit) => openHit(ctx, hit),
+    searchPatients: (p) => ctx.client.request(SearchPatients, { k: ctx.config.resultCount, mode: ctx.config.searchMode, expand: ctx.config.queryExpansion, ...p }),
+    similar: (chunkId, k = ctx.config.resultCount) => ctx.client.request(SimilarPassages, { chunkId, k }),
     selectModel: (dir) => selectModel(ctx, dir),
     onDidShowSearchResults: ctx.searchPickResults.event,
   };

@@ -5,7 +5,7 @@
 import * as path from 'node:path';
 import * as os from 'node:os';
 import { DEFAULT_CHUNKING, DEFAULT_EXCLUDE, DEFAULT_INCLUDE, DEFAULT_MAX_FILE_MB, DEFAULT_SEARCH_MODE, SEARCH_MODES, isUri } from './shared/defaults';
-import type { ChunkingOptions, ColumnMapping, Device, EngineConfig, SearchMode } from './shared/protocol';
+import { ENGINE_CHOICES, PRECISIONS, type ChunkingOptions, type ColumnMapping, type Device, type EngineChoice, type EngineConfig, type Precision, type SearchMode } from './shared/protocol';
 
 export interface ConfigReader {
   get<T>(key: string): T | undefined;
@@ -15,6 +15,9 @@ export interface DrehrConfig {
   /** As written in the settings ('' = the demo model). */
   modelPath: string;
   device: Device;
+  precision: Precision;
+  /** drehr.engine: auto | onnx | torch. */
+  engine: EngineChoice;
   include: string[];
   exclude: string[];
   maxFileBytes: number;
@@ -26,27 +29,32 @@ export interface DrehrConfig {
   searchMode: SearchMode;
   resultCount: number;
   queryExpansion: boolean;
+  /** drehr.audit.enabled: append who searched what to .drehr/audit.jsonl (src/audit.ts). */
+  auditEnabled: boolean;
   runsFolder: string;
 }
 
 /**
  * Settings whose change must reach the sidecar (a new Initialize, or a new process for the model and device).
- * Other settings (search mode, result count, watch) are read on demand.
+ * Other settings (search mode, result count, query expansion, watch) are read on demand: every search sends
+ * its mode and `expand`.
  */
 export const ENGINE_KEYS = [
   'modelPath',
   'device',
+  'precision',
+  'engine',
+  'python.interpreter',
   'index.location',
   'notes.include',
   'notes.exclude',
   'notes.maxFileSizeMB',
   'columns',
   'chunking',
-  'search.queryExpansion',
 ] as const;
 
 /** Of ENGINE_KEYS, those that need a fresh sidecar process rather than a new Initialize. */
-export const PROCESS_KEYS = ['modelPath', 'device'] as const;
+export const PROCESS_KEYS = ['modelPath', 'device', 'engine', 'python.interpreter'] as const;
 
 export { DEFAULT_EXCLUDE, DEFAULT_INCLUDE, isUri } from './shared/defaults';
 
@@ -131,6 +139,8 @@ export function readConfig(r: ConfigReader): Sanitized {
   const config: DrehrConfig = {
     modelPath: str(r, 'modelPath', w),
     device: oneOf(r, 'device', w, ['auto', 'cpu', 'cuda'] as const, 'auto'),
+    precision: oneOf(r, 'precision', w, PRECISIONS, 'auto'),
+    engine: oneOf(r, 'engine', w, ENGINE_CHOICES, 'auto'),
     include: globs(r, 'notes.include', w, DEFAULT_INCLUDE, false),
     exclude: globs(r, 'notes.exclude', w, DEFAULT_EXCLUDE, true),
     maxFileBytes: int(r, 'notes.maxFileSizeMB', w, DEFAULT_MAX_FILE_MB, 1, 1 << 20) * 1024 * 1024,
@@ -147,6 +157,7 @@ export function readConfig(r: ConfigReader): Sanitized {
     searchMode: oneOf(r, 'search.mode', w, SEARCH_MODES, DEFAULT_SEARCH_MODE),
     resultCount: int(r, 'search.resultCount', w, 20, 1, 200),
     queryExpansion: bool(r, 'search.queryExpansion', w, true),
+    auditEnabled: bool(r, 'audit.enabled', w, false),
     runsFolder: str(r, 'training.runsFolder', w, '.drehr/runs') || '.drehr/runs',
   };
   return { config, warnings: w };
@@ -190,6 +201,8 @@ export function engineConfig(c: DrehrConfig, places: Places): EngineConfig {
     indexLocation: indexLocation(c, places.workspaceRoot),
     modelDir: modelDir(c, places),
     device: c.device,
+    precision: c.precision,
+    engine: c.engine,
     include: c.include,
     exclude: c.exclude,
     columns: c.columns,
@@ -197,6 +210,41 @@ export function engineConfig(c: DrehrConfig, places: Places): EngineConfig {
     maxFileBytes: c.maxFileBytes,
     queryExpansion: c.queryExpansion,
   };
+}
+
+export interface EngineChange {
+  need: 'none' | 'reinitialize' | 'restart';
+  /** The settings (drehr.*) that differ from what the sidecar runs with, for the prompt. */
+  keys: string[];
+}
+
+/** Which settings each EngineConfig field comes from; queryExpansion is absent: each search sends `expand`. */
+const FIELD_KEYS: Array<[keyof EngineConfig, string, 'reinitialize' | 'restart']> = [
+  ['modelDir', 'drehr.modelPath', 'restart'],
+  ['device', 'drehr.device', 'restart'],
+  ['workspaceRoot', 'the workspace folder', 'reinitialize'],
+  ['indexLocation', 'drehr.index.location', 'reinitialize'],
+  ['include', 'drehr.notes.include', 'reinitialize'],
+  ['exclude', 'drehr.notes.exclude', 'reinitialize'],
+  ['maxFileBytes', 'drehr.notes.maxFileSizeMB', 'reinitialize'],
+  ['columns', 'drehr.columns', 'reinitialize'],
+  ['chunking', 'drehr.chunking', 'reinitialize'],
+];
+
+/**
+ * What it takes for the sidecar to run with `next` when it runs with `applied` (undefined: nothing sent yet, so
+ * nothing to change): a new process for the model or device, a new Initialize for the rest, or nothing.
+ */
+export function engineChange(applied: EngineConfig | undefined, next: EngineConfig): EngineChange {
+  if (!applied) return { need: 'none', keys: [] };
+  let need: EngineChange['need'] = 'none';
+  const keys: string[] = [];
+  for (const [field, key, kind] of FIELD_KEYS) {
+    if (JSON.stringify(applied[field]) === JSON.stringify(next[field])) continue;
+    keys.push(key);
+    if (kind === 'restart' || need === 'none') need = kind;
+  }
+  return { need, keys };
 }
 
 /** What a settings change asks of the sidecar, given `affects('drehr.<key>')`. */

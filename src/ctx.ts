@@ -4,9 +4,10 @@
  */
 import * as vscode from 'vscode';
 import * as path from 'node:path';
-import { engineConfig, readConfig, type DrehrConfig, type Places } from './config';
-import type { Problem } from './shared/protocol';
+import { engineConfig, readConfig, type DrehrConfig, type EngineChange, type Places } from './config';
+import type { EngineConfig, Problem } from './shared/protocol';
 import { SidecarClient } from './sidecar-client/client';
+import { findInterpreter } from './training/pythonEnv';
 import type { IndexingProgress } from './views/statusText';
 
 export class Ctx {
@@ -23,6 +24,9 @@ export class Ctx {
   /** Fires each time the Search Notes quick pick shows a result or an error (tests wait on it). */
   readonly searchPickResults = new vscode.EventEmitter<{ hits: number; error?: string }>();
   private readonly warned = new Set<string>();
+  private _pendingSettings: EngineChange | undefined;
+  /** A command changing engine settings on purpose (Select Model) and applying them itself; the prompt waits for it. */
+  applyingSettings: Promise<unknown> | undefined;
   private indexChain: Promise<unknown> = Promise.resolve();
 
   constructor(
@@ -33,7 +37,7 @@ export class Ctx {
     this.client = new SidecarClient({
       script: path.join(extension.extensionPath, 'dist', 'sidecar.js'),
       execPath: process.execPath,
-      engineConfig: () => engineConfig(this.config, this.places()),
+      engineConfig: () => this.engineConfigWithPython(),
       log,
     });
     this.extensionScope.push(
@@ -43,6 +47,13 @@ export class Ctx {
       this.client.onState(() => this.changed.fire()),
       this.client.onStatus(() => this.changed.fire()),
     );
+  }
+
+  /** The engine config; a torch or auto engine gets the interpreter the training commands use. */
+  private async engineConfigWithPython(): Promise<EngineConfig> {
+    const cfg = engineConfig(this.config, this.places());
+    if (cfg.engine === 'torch' || (cfg.engine === 'auto' && cfg.device !== 'cpu')) cfg.python = (await findInterpreter(cfg.workspaceRoot)).command;
+    return cfg;
   }
 
   /** The settings, read fresh and sanitized; each bad value is logged once. */
@@ -72,6 +83,16 @@ export class Ctx {
 
   setIndexing(p: IndexingProgress | undefined): void {
     this._indexing = p;
+    this.changed.fire();
+  }
+
+  /** Settings the sidecar does not use yet (the user was asked to restart or reload it). */
+  get pendingSettings(): EngineChange | undefined {
+    return this._pendingSettings;
+  }
+
+  setPendingSettings(c: EngineChange | undefined): void {
+    this._pendingSettings = c;
     this.changed.fire();
   }
 

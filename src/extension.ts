@@ -14,9 +14,11 @@ import { register as registerStatus } from './commands/status';
 import { register as registerModel } from './commands/model';
 import { register as registerNoteDocuments } from './views/noteDocument';
 import { register as registerSearchPanel } from './views/searchPanel';
+import { register as registerPairsReview } from './views/pairsReview';
 import { register as registerWatcher } from './indexing/watcher';
 import { register as registerTraining } from './commands/train';
 import { register as registerEval } from './commands/eval';
+import { register as registerSynth } from './commands/synth';
 
 /** Each feature registers its commands, views and listeners on the context. Order: the sidecar starts last. */
 const FEATURES: ((ctx: Ctx) => void)[] = [
@@ -27,9 +29,11 @@ const FEATURES: ((ctx: Ctx) => void)[] = [
   registerModel,
   registerNoteDocuments,
   registerSearchPanel,
+  registerPairsReview,
   registerWatcher,
   registerTraining,
   registerEval,
+  registerSynth,
   registerSidecar,
 ];
 

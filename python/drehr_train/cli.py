@@ -228,8 +228,8 @@ def cmd_train(a) -> int:
             from .stage2_data import build_stage2, mtsamples_pairs
             g2 = None
             if a.mtsamples:
-                from .graph import build_graph
-                g2 = build_graph(_default_graph_dirs())
+                from .graph import build_graph, load_graph
+                g2 = load_graph(data["graph"]) if data.get("graph") else build_graph(_default_graph_dirs())
                 chunk_list, pairs, m = mtsamples_pairs(a.mtsamples, g2, "train")
                 os.makedirs(run_dir, exist_ok=True)
                 pairs_path = os.path.join(run_dir, "pairs.jsonl")
@@ -375,14 +375,33 @@ def cmd_mlm(a) -> int:
     pieces = [t for x in texts for t, _, _ in chunk_text(x)]
     from .mlm import pretrain
     res = pretrain(base.model, base.tokenizer, pieces, a.max_steps or 100, a.batch_size or 32, a.max_passage or 128,
-                   a.lr or 5e-4, seed=a.seed or 42, events=Events(None))
+                   a.lr or 5e-4, seed=a.seed or 42, events=Events(None), max_minutes=a.max_minutes or 0.0)
     os.makedirs(a.out, exist_ok=True)
     import shutil
     for f in ("tokenizer.json", "config.json", "drehr.json"):
         if os.path.exists(os.path.join(base.path, f)):
             shutil.copy(os.path.join(base.path, f), os.path.join(a.out, f))
     save_safetensors(base.model.state_dict(), os.path.join(a.out, "model.safetensors"))
-    print(json.dumps({"event": "done", "model_dir": a.out, "metrics": {"mlm_loss": res["loss"]}}))
+    # Record the pretraining in drehr.json's provenance, so the stages trained on top of it carry it on.
+    meta_path = os.path.join(a.out, "drehr.json")
+    meta = {}
+    if os.path.exists(meta_path):
+        with open(meta_path, encoding="utf-8") as f:
+            meta = json.load(f)
+    prov = meta.get("provenance") or {"base": None if a.from_scratch else base.meta.get("id"), "stages": [], "data": {},
+                                      "steps": 0, "metrics": {}}
+    prov["stages"] = list(prov.get("stages", [])) + [{"stage": "mlm", "steps": res["steps"], "planned_steps": res["planned_steps"],
+                                                      "stopped_early": res["stopped_early"], "loss": res["loss"],
+                                                      "samples_per_s": res["samples_per_s"],
+                                                      "params": {"batch_size": a.batch_size or 32, "lr": a.lr or 5e-4,
+                                                                 "seed": a.seed or 42, "max_length": a.max_passage or 128},
+                                                      "data": {"chunks": len(pieces)}}]
+    prov["steps"] = int(prov.get("steps", 0)) + res["steps"]
+    meta["provenance"] = prov
+    from .fsutil import write_json_atomic
+    write_json_atomic(meta_path, meta)
+    print(json.dumps({"event": "done", "model_dir": a.out, "metrics": {"mlm_loss": res["loss"]},
+                      "mlm": {k: res[k] for k in ("steps", "planned_steps", "stopped_early", "samples_per_s")}}))
     return EXIT_OK
 
 
@@ -427,6 +446,18 @@ def cmd_eval(a) -> int:
     return EXIT_OK
 
 
+def cmd_quantize(a) -> int:
+    """Writes a dynamically quantized int8 ONNX beside the fp32 one and records it in drehr.json (quantize.py)."""
+    from .quantize import INT8_ONNX, quantize_folder
+    try:
+        res = quantize_folder(a.model, a.out or INT8_ONNX, a.min_elements)
+    except (OSError, ValueError, RuntimeError) as e:
+        _emit_error(str(e), "give --model a model folder with drehr.json and its fp32 ONNX")
+        return EXIT_ERROR
+    print(json.dumps({"event": "quantize", **res}))
+    return EXIT_OK
+
+
 def parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="python -m drehr_train", description="DR.EHR trainer")
     sub = ap.add_subparsers(dest="command", required=True)
@@ -435,6 +466,11 @@ def parser() -> argparse.ArgumentParser:
     g.add_argument("--out", required=True)
     g.add_argument("--sources", action="append", help="folder with source files (repeatable)")
     g.add_argument("--extra", action="append", help="plain TSV/JSONL (concept, term, relation) file (repeatable)")
+    q = sub.add_parser("quantize", help="write a dynamically quantized int8 ONNX beside the fp32 one")
+    q.add_argument("--model", required=True, help="model folder (drehr.json, onnx/model.onnx)")
+    q.add_argument("--out", help="path inside the folder (default onnx/model.int8.onnx)")
+    q.add_argument("--min-elements", dest="min_elements", type=int, default=0,
+                   help="leave weights with fewer elements in fp32")
     for name in ("stage1", "stage2", "mlm", "export", "eval", "vocab"):
         p = sub.add_parser(name)
         p.add_argument("--config")
@@ -491,12 +527,12 @@ def main(argv: list[str] | None = None) -> int:
         try:
             import torch  # noqa: F401
         except ImportError:
-            if a.command not in ("graph",):
+            if a.command not in ("graph", "quantize"):
                 _emit_error("PyTorch is not installed in this Python",
                             "install it: pip install torch (Debian: apt-get install python3-torch), or pick another interpreter")
                 return EXIT_MISSING
     handlers = {"check": cmd_check, "graph": cmd_graph, "stage1": cmd_train, "stage2": cmd_train, "vocab": cmd_vocab,
-                "mlm": cmd_mlm, "export": cmd_export, "eval": cmd_eval}
+                "mlm": cmd_mlm, "export": cmd_export, "eval": cmd_eval, "quantize": cmd_quantize}
     try:
         return handlers[a.command](a)
     except KeyboardInterrupt:

@@ -157,7 +157,8 @@ def ort_parity(model_dir: str, node: str = "node", timeout: float = 120) -> floa
     script = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "tests", "ort_parity.js")
     if not os.path.exists(script) or shutil.which(node) is None:
         return None
-    r = subprocess.run([node, script, model_dir], capture_output=True, text=True, timeout=timeout,
+    env = {**os.environ, "ORT_DISABLE_TELEMETRY": os.environ.get("ORT_DISABLE_TELEMETRY") or "1"}  # no ORT telemetry
+    r = subprocess.run([node, script, model_dir], capture_output=True, text=True, timeout=timeout, env=env,
                        cwd=os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
     if r.returncode != 0:
         if "Cannot find module" in r.stderr:

@@ -29,7 +29,9 @@ def mask_tokens(ids: torch.Tensor, attn: torch.Tensor, tok: Tokenizer, vocab_siz
 
 def pretrain(model: BertEncoder, tok: Tokenizer, texts: list[str], steps: int, batch_size: int = 32,
              max_length: int = 128, lr: float = 5e-4, warmup: float = 0.1, seed: int = 42,
-             events: Events | None = None) -> dict:
+             events: Events | None = None, max_minutes: float = 0.0) -> dict:
+    """MLM steps on random chunks of `texts`; with max_minutes > 0 it ends early once that much wall time has
+    passed (the steps done are returned, with stopped_early)."""
     if not texts:
         raise ValueError("mlm: no text to pretrain on")
     events = events or Events(None)
@@ -44,6 +46,7 @@ def pretrain(model: BertEncoder, tok: Tokenizer, texts: list[str], steps: int, b
     events.emit("start", stage="mlm", total_steps=steps, device="cpu")
     t0 = time.time()
     loss_v = float("nan")
+    done = 0
     for step in range(1, steps + 1):
         enc = tok.batch([rng.choice(texts) for _ in range(batch_size)], max_length)
         ids = torch.tensor(enc.input_ids)
@@ -60,4 +63,8 @@ def pretrain(model: BertEncoder, tok: Tokenizer, texts: list[str], steps: int, b
         sps = step * batch_size / max(1e-9, time.time() - t0)
         events.emit("step", step=step, total_steps=steps, loss=round(loss_v, 5), lr=sched.get_last_lr()[0],
                     samples_per_s=round(sps, 2), eta_s=round((steps - step) * batch_size / max(sps, 1e-9), 1))
-    return {"steps": steps, "loss": loss_v}
+        done = step
+        if max_minutes > 0 and time.time() - t0 > max_minutes * 60:
+            break
+    return {"steps": done, "planned_steps": steps, "stopped_early": done < steps, "loss": loss_v,
+            "samples_per_s": round(done * batch_size / max(1e-9, time.time() - t0), 2)}

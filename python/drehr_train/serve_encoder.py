@@ -34,7 +34,7 @@ KIND_EMBED, KIND_EMBEDDINGS, KIND_HELLO, KIND_ERROR = 1, 2, 3, 4
 DTYPE_JSON, DTYPE_INT32, DTYPE_FLOAT32, DTYPE_FLOAT16 = 0, 1, 2, 3
 FATAL = 0xFFFFFFFF
 MAX_BODY = 1 << 30
-DTYPES = ("fp32", "fp16", "bf16")
+DTYPES = ("auto", "fp32", "fp16", "bf16")
 
 
 class SimulatedOOM(RuntimeError):
@@ -125,10 +125,13 @@ class Runner:
             torch.set_num_threads(threads)
         self.torch = torch
         self.device, self.cpu_reason = pick_device(device)
+        if dtype == "auto":
+            dtype = "fp16" if self.device.type == "cuda" else "fp32"
         if dtype == "fp16" and self.device.type != "cuda":
             raise ValueError("fp16 needs a CUDA device; use fp32 (or bf16) on CPU")
         self.dtype_name = dtype
         self.amp = {"fp16": torch.float16, "bf16": torch.bfloat16}.get(dtype)
+        self.folder = os.path.abspath(folder)
         base = load_base(folder)
         self.model = base.model.eval().to(self.device)
         self.pooling = base.meta["pooling"]
@@ -143,7 +146,7 @@ class Runner:
         t = self.torch
         gpu = t.cuda.get_device_name(self.device) if self.device.type == "cuda" else None
         return {"torch": t.__version__, "device": self.device.type, "dtype": self.dtype_name, "dim": self.dim,
-                "model": self.model_id, "weights": os.path.basename(self.weights) if self.weights else None,
+                "model": self.model_id, "weights": os.path.relpath(self.weights, self.folder).replace(os.sep, "/") if self.weights else None,
                 "pooling": self.pooling, "normalize": self.normalize, "gpu": gpu, "pid": os.getpid(),
                 "threads": t.get_num_threads(), "cpu_reason": self.cpu_reason, "token_budget": self.token_budget}
 
@@ -217,7 +220,8 @@ def add_parser(sub) -> None:
     p = sub.add_parser("serve-encoder", help="the sidecar's PyTorch engine (binary frames on stdin/stdout)")
     p.add_argument("--model", required=True, help="model folder (model.safetensors, or onnx/model.onnx's weights)")
     p.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
-    p.add_argument("--dtype", choices=list(DTYPES), default="fp32", help="compute precision (fp16/bf16: autocast)")
+    p.add_argument("--dtype", choices=list(DTYPES), default="auto",
+                   help="compute precision; fp16/bf16 run under autocast; auto: fp16 on CUDA, fp32 on CPU")
     p.add_argument("--out-dtype", dest="out_dtype", choices=["fp32", "fp16"], default="fp32",
                    help="precision of the embeddings written back")
     p.add_argument("--threads", type=int, default=None, help="CPU threads (default: PyTorch's)")

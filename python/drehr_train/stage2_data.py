@@ -2,7 +2,10 @@
 the append-only label log is noise, grouped per chunk (16 positives per chunk as in the paper).
 
 Pair line: {"id", "chunk_id", "chunk_hash", "entity", "entity_type", "produced_by", "model", "prompt_version"}.
-Label line: {"pair_id", "label": "valid"|"noise"|"unsure", "reviewer", "time"}; the last line for a pair wins.
+Label log (docs/CONTRACTS.md "Labels"): a header {"format": "drehr-labels", "version": 1}, then
+{"pair_id", "label": "valid"|"noise"|"unsure"|"unlabel", "reviewer", "time", ...}; the last line for a pair wins
+and "unlabel" makes the pair unlabelled again. A log without a header (older files) is read the same way; a log
+whose header version is newer than LABELS_VERSION is refused.
 chunk_hash is the SHA-256 hex of the chunk's UTF-8 text (a prefix of it is accepted); a pair whose chunk text
 changed since it was generated is left out and counted.
 
@@ -45,13 +48,29 @@ def read_jsonl(path: str, warn) -> list[dict]:
     return out
 
 
+LABELS_FORMAT = "drehr-labels"
+LABELS_VERSION = 1
+
+
 def latest_labels(path: str | None, warn) -> dict[str, str]:
+    """pair_id -> its current label ("valid", "noise" or "unsure"); unlabelled pairs are absent."""
     if not path:
         return {}
     labels: dict[str, str] = {}
     for o in read_jsonl(path, warn):
-        if isinstance(o.get("pair_id"), str) and o.get("label") in ("valid", "noise", "unsure"):
-            labels[o["pair_id"]] = o["label"]
+        if o.get("format") == LABELS_FORMAT:
+            v = o.get("version")
+            if not isinstance(v, int) or v > LABELS_VERSION:
+                raise ValueError(f"{path} was written by a newer DR.EHR (label log version {v}; this trainer reads "
+                                 f"up to {LABELS_VERSION}); update the trainer")
+            continue
+        pid, label = o.get("pair_id"), o.get("label")
+        if not isinstance(pid, str):
+            continue
+        if label in ("valid", "noise", "unsure"):
+            labels[pid] = label
+        elif label == "unlabel":
+            labels.pop(pid, None)
     return labels
 
 

@@ -2,6 +2,8 @@
 // and prints {"max_abs_diff": d, "ids_checked": n} on stdout: the parity of the ONNX graph with PyTorch.
 // Usage: node python/tests/ort_parity.js <model dir>   (run from the repository root, where node_modules lives)
 'use strict';
+// No onnxruntime telemetry (it queues events under ~/.cache/Microsoft otherwise): set before it loads.
+if (!process.env.ORT_DISABLE_TELEMETRY) process.env.ORT_DISABLE_TELEMETRY = '1';
 const fs = require('fs');
 const path = require('path');
 const ort = require(path.resolve(__dirname, '../../node_modules/onnxruntime-node'));

@@ -90,6 +90,26 @@ def test_stage2_skips_changed_chunks(tmp_path):
     assert counts["changed_chunk"] == 1 and [r["chunk_id"] for r in recs] == ["a::0"]
 
 
+def test_stage2_reads_the_label_log_header_and_unlabel(tmp_path):
+    ch = chunks()
+    labels = [{"format": "drehr-labels", "version": 1},
+              {"pair_id": "p1", "label": "noise", "reviewer": "r", "time": "t1"},
+              {"pair_id": "p0", "label": "noise", "reviewer": "r", "time": "t1", "sample": {"seed": 1, "rank": 0}},
+              {"pair_id": "p0", "label": "unlabel", "reviewer": "r", "time": "t2"}]
+    p, lab = write_pairs(tmp_path, ch, labels)
+    recs, counts = build_stage2(p, lab, ch)
+    # p0's noise label was undone: only p1 is dropped.
+    assert counts["noise"] == 1
+    assert {r["chunk_id"]: r["positives"] for r in recs} == {"a::0": ["asthma"], "a::1": ["knee pain"]}
+
+
+def test_stage2_refuses_a_newer_label_log(tmp_path):
+    ch = chunks()
+    p, lab = write_pairs(tmp_path, ch, [{"format": "drehr-labels", "version": 2}])
+    with pytest.raises(ValueError, match="newer DR.EHR"):
+        build_stage2(p, lab, ch)
+
+
 def test_keyword_mapping():
     cs = [Chunk("m::0", "m", "p", "Laparoscopic cholecystectomy was performed for cholelithiasis.", 0, 1),
           Chunk("m::1", "m", "p", "The gallbladder was removed. Vicryl sutures.", 0, 1)]

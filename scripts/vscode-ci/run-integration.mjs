@@ -113,8 +113,10 @@ try {
     executablePath: '/usr/bin/chromium',
     headless: true,
     env: { ...process.env, HOME: home, XDG_CONFIG_HOME: join(profile, 'xdg') },
+    // A DevTools port (written to <profile>/DevToolsActivePort) lets a suite drive a webview through the same
+    // browser: test/integration/review.test.ts presses keys in the pairs review.
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
+      '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage', '--remote-debugging-address=127.0.0.1', '--remote-debugging-port=0'],
   });
   const page = browser.pages()[0] ?? (await browser.newPage());
   // The workbench forwards every console line; keep mocha's and the extension's, send the workbench's own chatter
@@ -134,7 +136,7 @@ try {
   const payload = [
     ['extensionDevelopmentPath', remote(repo)],
     ['extensionTestsPath', remote(join(repo, opts.tests))],
-    ['extensionEnvironment', JSON.stringify({ DREHR_TEST_WORKSPACE: ws, DREHR_TEST: '1' })],
+    ['extensionEnvironment', JSON.stringify({ DREHR_TEST_WORKSPACE: ws, DREHR_TEST: '1', DREHR_TEST_BROWSER_PROFILE: profile })],
   ];
   await page.goto(`http://127.0.0.1:${port}/?folder=${encodeURIComponent(ws)}&payload=${encodeURIComponent(JSON.stringify(payload))}`);
   let timer;

@@ -1,14 +1,18 @@
 /** `drehr index|search|status`: the Engine in-process. Results go to stdout, everything else to stderr. */
+import * as fs from 'node:fs';
 import { DEFAULT_SEARCH_MODE, SEARCH_MODES, isSearchMode } from '../shared/defaults';
-import type { IndexResult, SearchResult } from '../shared/protocol';
+import type { IndexResult, PatientSearchResult, SearchHit, SearchResult } from '../shared/protocol';
+import { isPatientAggregate, PATIENT_AGGREGATES, type SearchFilters } from '../shared/search';
+import { checkFilters } from '../sidecar/store/filters';
+import { parsePatientList } from '../shared/export';
 import { Engine } from '../sidecar/engine';
 import { stderrLogger } from '../sidecar/log';
-import { intFlag, parseArgs, stringFlag, UsageError } from './args';
+import { intFlag, parseArgs, stringFlag, UsageError, type ParsedArgs } from './args';
 import { EXIT } from './exitCodes';
 import { engineConfigFrom } from './options';
-import { makeProgressReporter } from './progress';
+import { makeProgressReporter, notesFromRows } from './progress';
 
-const COMMON = ['model', 'index', 'device'];
+const COMMON = ['model', 'index', 'device', 'precision', 'engine', 'python'];
 
 export async function indexCommand(argv: string[]): Promise<number> {
   const args = parseArgs(argv, [...COMMON, 'threads', 'batch-chunks'], ['rebuild', 'json']);
@@ -43,26 +47,74 @@ function printIndexResult(r: IndexResult): void {
     `${r.cancelled ? 'Cancelled' : 'Indexed'}: ${r.filesScanned} files scanned, ${r.filesIndexed} indexed, ${r.filesUnchanged} unchanged, ${r.filesRemoved} removed; ` +
       `${r.chunksAdded} chunks added, ${r.chunksRemoved} removed in ${(r.durationMs / 1000).toFixed(1)} s.\n`,
   );
-  out.write(`Index: ${r.status.state}, ${r.status.notes} notes, ${r.status.chunks} chunks, ${r.status.patients} patients at ${r.status.location}\n`);
+  out.write(`Index: ${r.status.state}, ${r.status.notes} notes${notesFromRows(r)}, ${r.status.chunks} chunks, ${r.status.patients} patients at ${r.status.location}\n`);
   // Problems are diagnostics: stderr, like progress and logs (README.md).
   for (const p of r.problems) process.stderr.write(`${p.severity}: ${p.path}${p.row !== undefined ? ` row ${p.row}` : ''}: ${p.message}\n`);
 }
 
+/** Filters from `--note-type a,b --from D --to D --folder a,b --patient-list FILE` (the panel's filters). */
+export function filtersFrom(args: ParsedArgs): SearchFilters | undefined {
+  const list = (name: string): string[] | undefined => {
+    const v = stringFlag(args, name);
+    return v === undefined ? undefined : v.split(',').map((x) => x.trim()).filter((x) => x !== '');
+  };
+  const f: SearchFilters = {};
+  const types = list('note-type');
+  if (types?.length) f.noteTypes = types;
+  const folders = list('folder');
+  if (folders?.length) f.folders = folders;
+  const from = stringFlag(args, 'from');
+  if (from) f.dateFrom = from;
+  const to = stringFlag(args, 'to');
+  if (to) f.dateTo = to;
+  const file = stringFlag(args, 'patient-list');
+  if (file) {
+    let text: string;
+    try {
+      text = fs.readFileSync(file, 'utf8');
+    } catch (e) {
+      throw new UsageError(`--patient-list ${file} cannot be read: ${(e as Error).message}`);
+    }
+    f.patientIds = parsePatientList(text);
+    if (f.patientIds.length === 0) throw new UsageError(`--patient-list ${file} holds no patient id (one per line; a CSV's first column).`);
+  }
+  const why = checkFilters(f);
+  if (why) throw new UsageError(why);
+  return Object.keys(f).length ? f : undefined;
+}
+
 export async function searchCommand(argv: string[]): Promise<number> {
-  const args = parseArgs(argv, [...COMMON, 'patient', 'note', 'k', 'mode'], ['json', 'no-expand']);
+  const args = parseArgs(
+    argv,
+    [...COMMON, 'patient', 'note', 'k', 'mode', 'aggregate', 'evidence', 'note-type', 'from', 'to', 'folder', 'patient-list'],
+    ['json', 'no-expand', 'patients'],
+  );
   const [folder, ...words] = args.positionals;
   const query = words.join(' ');
   if (!query.trim()) throw new UsageError('a query is needed: drehr search <folder> <query>');
   const mode = stringFlag(args, 'mode') ?? DEFAULT_SEARCH_MODE;
   if (!isSearchMode(mode)) throw new UsageError(`--mode must be one of ${SEARCH_MODES.join(', ')}`);
   const k = intFlag(args, 'k', 1, 1000) ?? 10;
+  const aggregate = stringFlag(args, 'aggregate');
+  if (aggregate !== undefined && !isPatientAggregate(aggregate)) throw new UsageError(`--aggregate must be ${PATIENT_AGGREGATES.join(', ')}`);
+  if ((aggregate !== undefined || args.flags.has('evidence')) && !args.flags.has('patients')) throw new UsageError('--aggregate and --evidence go with --patients');
+  const evidence = intFlag(args, 'evidence', 1, 100);
+  const filters = filtersFrom(args);
   const config = engineConfigFrom(folder, args);
   const engine = await Engine.open(config, stderrLogger);
   try {
-    const result = await engine.search({
+    const params = {
       query, k, mode, patientId: stringFlag(args, 'patient'), noteId: stringFlag(args, 'note'),
       ...(args.flags.has('no-expand') ? { expand: false } : {}),
-    });
+      ...(filters ? { filters } : {}),
+    };
+    if (args.flags.has('patients')) {
+      const result = await engine.searchPatients({ ...params, ...(aggregate ? { aggregate } : {}), ...(evidence ? { evidence } : {}) });
+      if (args.flags.has('json')) process.stdout.write(JSON.stringify(result) + '\n');
+      else printPatients(result);
+      return result.patients.length ? EXIT.ok : EXIT.noResults;
+    }
+    const result = await engine.search(params);
     if (args.flags.has('json')) process.stdout.write(JSON.stringify(result) + '\n');
     else printHits(result);
     return result.hits.length ? EXIT.ok : EXIT.noResults;
@@ -71,13 +123,28 @@ export async function searchCommand(argv: string[]): Promise<number> {
   }
 }
 
+function hitLines(h: SearchHit, indent: string): string {
+  const where = `${h.sourcePath}${h.row !== undefined ? ` row ${h.row}` : ''} [${h.charStart}-${h.charEnd}]`;
+  return `${indent}${where}\n${indent}${h.snippet.replace(/\s+/g, ' ')}\n`;
+}
+
 function printHits(r: SearchResult): void {
   if (r.expansions.length) process.stdout.write(`also searched: ${r.expansions.join(', ')}\n`);
   if (r.hits.length === 0) process.stdout.write('No results.\n');
   r.hits.forEach((h, i) => {
-    const where = `${h.sourcePath}${h.row !== undefined ? ` row ${h.row}` : ''} [${h.charStart}-${h.charEnd}]`;
-    process.stdout.write(`${String(i + 1).padStart(2)}. ${h.score.toFixed(4)}  patient ${h.patientId}  note ${h.noteId}  (${h.matchedBy.join('+')})\n    ${where}\n    ${h.snippet.replace(/\s+/g, ' ')}\n`);
+    process.stdout.write(`${String(i + 1).padStart(2)}. ${h.score.toFixed(4)}  patient ${h.patientId}  note ${h.noteId}  (${h.matchedBy.join('+')})\n${hitLines(h, '    ')}`);
   });
+}
+
+function printPatients(r: PatientSearchResult): void {
+  const out = process.stdout;
+  if (r.expansions.length) out.write(`also searched: ${r.expansions.join(', ')}\n`);
+  out.write(`${r.patients.length} patient(s) from ${r.passagesRanked} ranked passages, scored by ${r.aggregate}${r.depthReached ? ' (passage depth reached: patients further down may match too)' : ''}.\n`);
+  if (r.patients.length === 0) out.write('No results.\n');
+  for (const p of r.patients) {
+    out.write(`${String(p.rank).padStart(2)}. patient ${p.patientId}  ${p.score.toFixed(4)}  ${p.passages} passage(s) in ${p.notes} note(s)\n`);
+    for (const h of p.evidence) out.write(`    - note ${h.noteId} ${h.score.toFixed(4)} (${h.matchedBy.join('+')})\n${hitLines(h, '      ')}`);
+  }
 }
 
 export async function statusCommand(argv: string[]): Promise<number> {
@@ -87,7 +154,7 @@ export async function statusCommand(argv: string[]): Promise<number> {
     const s = await engine.status();
     if (args.flags.has('json')) process.stdout.write(JSON.stringify({ model: engine.model, index: s }) + '\n');
     else {
-      process.stdout.write(`Model: ${engine.model.name} (${engine.model.id}, ${engine.model.device})\n`);
+      process.stdout.write(`Model: ${engine.model.name} (${engine.model.id}, ${engine.model.engine ?? 'onnx'} on ${engine.model.device}${engine.model.dtype ? ` ${engine.model.dtype}` : ''}, ${engine.model.precision})\n`);
       process.stdout.write(`Index: ${s.state} at ${s.location}: ${s.notes} notes, ${s.chunks} chunks, ${s.patients} patients` + `${s.lastIndexedAt ? `, last indexed ${s.lastIndexedAt}` : ''}\n`);
       process.stdout.write(`Full-text index: ${s.hasFtsIndex ? 'yes' : 'no'}; ANN index: ${s.hasAnnIndex ? 'yes' : 'no'}${s.detail ? `\n${s.detail}` : ''}\n`);
     }

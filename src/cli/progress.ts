@@ -1,4 +1,11 @@
-/** Index progress on stderr: a redrawn bar on a terminal, plain lines (one per phase and every 10%) otherwise. */
+/**
+ * Index progress on stderr. On a terminal: one bar per phase (files, embed, write, index), redrawn in place as a
+ * block, so batches that alternate between phases do not print line after line. Otherwise (a pipe, a log file):
+ * plain lines, a few per run: each phase at each quarter of its count, except the per-batch phases of an index
+ * run (embed, write: their counts restart with every batch, and the files line already says how far it is),
+ * which get one line when they start.
+ */
+import type { IndexResult } from '../shared/protocol';
 import type { ProgressUpdate } from '../sidecar/engine';
 
 export function progressBarText(p: ProgressUpdate, width = 30): string {
@@ -9,32 +16,88 @@ export function progressBarText(p: ProgressUpdate, width = 30): string {
   return `${p.phase.padEnd(5)} [${bar}]${count}`;
 }
 
-export function makeProgressReporter(stream: NodeJS.WriteStream = process.stderr): { update: (p: ProgressUpdate) => void; end: () => void } {
-  if (stream.isTTY) {
-    let last = 0;
-    return {
-      update: (p) => {
-        const now = Date.now();
-        if (now - last < 80 && p.done !== p.total) return;
-        last = now;
-        const msg = p.message ? ` ${p.message}` : '';
-        const line = (progressBarText(p) + msg).slice(0, Math.max(20, (stream.columns ?? 100) - 1));
-        stream.write(`\r\x1b[K${line}`);
-      },
-      end: () => stream.write('\r\x1b[K'),
-    };
-  }
-  let phase = '';
-  let decile = -1;
+export interface ProgressReporter {
+  update: (p: ProgressUpdate) => void;
+  end: () => void;
+}
+
+/** What the reporter needs of a stream (process.stderr; the tests pass a fake). */
+export interface ProgressStream {
+  isTTY?: boolean;
+  columns?: number;
+  write(s: string): unknown;
+}
+
+/** "Looking for notes" before the scan knows how many files there are: nothing to draw yet. */
+function countsNothing(p: ProgressUpdate): boolean {
+  return p.total === 0 && p.done === 0;
+}
+
+export function makeProgressReporter(stream: ProgressStream = process.stderr, now: () => number = Date.now): ProgressReporter {
+  return stream.isTTY ? terminalReporter(stream, now) : lineReporter(stream);
+}
+
+function terminalReporter(stream: ProgressStream, now: () => number): ProgressReporter {
+  const order: string[] = [];
+  const latest = new Map<string, ProgressUpdate>();
+  let drawn = 0;
+  let last = 0;
+  const draw = (): void => {
+    const width = Math.max(20, (stream.columns ?? 100) - 1);
+    const lines = order.map((ph) => {
+      const p = latest.get(ph)!;
+      return (progressBarText(p) + (p.message ? ` ${p.message}` : '')).slice(0, width);
+    });
+    // Back to the first line of the block, then each line cleared and rewritten.
+    let out = drawn > 1 ? `\x1b[${drawn - 1}A\r` : '\r';
+    out += lines.map((l) => `\x1b[K${l}`).join('\n');
+    drawn = lines.length;
+    stream.write(out);
+  };
   return {
     update: (p) => {
-      const d = p.total > 0 ? Math.floor((10 * p.done) / p.total) : 0;
-      if (p.phase !== phase || d !== decile) {
-        phase = p.phase;
-        decile = d;
-        stream.write(`${p.phase}: ${p.done}/${p.total}\n`);
+      if (countsNothing(p)) return;
+      const isNew = !latest.has(p.phase);
+      if (isNew) order.push(p.phase);
+      latest.set(p.phase, p);
+      const t = now();
+      if (!isNew && t - last < 80 && p.done !== p.total) return;
+      last = t;
+      draw();
+    },
+    end: () => {
+      if (drawn === 0) return;
+      draw();
+      stream.write('\n');
+    },
+  };
+}
+
+const PER_BATCH = new Set(['embed', 'write']);
+
+function lineReporter(stream: ProgressStream): ProgressReporter {
+  const quarters = new Map<string, number>();
+  return {
+    update: (p) => {
+      if (countsNothing(p)) return;
+      const seen = quarters.get(p.phase);
+      if (PER_BATCH.has(p.phase)) {
+        if (seen === undefined) stream.write(`${p.phase}: started\n`);
+        quarters.set(p.phase, 0);
+        return;
       }
+      // The index run's scan counts files through the whole run (each is embedded and written as it goes).
+      const q = p.total > 0 ? Math.floor((4 * Math.min(p.done, p.total)) / p.total) : 0;
+      if (seen !== undefined && q <= seen) return;
+      quarters.set(p.phase, q);
+      const name = p.phase === 'scan' ? 'files' : p.phase;
+      stream.write(`${name}: ${p.done}/${p.total} (${Math.round((100 * Math.min(p.done, p.total)) / Math.max(1, p.total))}%)\n`);
     },
     end: () => undefined,
   };
+}
+
+/** Why there are more notes than files, when there are: each row of a CSV or JSONL export is a note. */
+export function notesFromRows(r: Pick<IndexResult, 'filesScanned' | 'status'>): string {
+  return r.status.notes > r.filesScanned ? ` (from ${r.filesScanned} files: each row of a CSV or JSONL file is a note)` : '';
 }

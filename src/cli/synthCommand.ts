@@ -4,7 +4,7 @@
  * The Engine in-process; progress on stderr; the summary on stdout (or one JSON object with --json).
  */
 import * as path from 'node:path';
-import { ENTITY_TYPES, type EntityType } from '../shared/pairs';
+import { ENTITY_TYPES, SUSPICION_SUFFIX, type EntityType } from '../shared/pairs';
 import type { SynthGenerateParams, SynthGenerateResult } from '../shared/protocol';
 import { Engine } from '../sidecar/engine';
 import { stderrLogger } from '../sidecar/log';
@@ -19,7 +19,7 @@ import { makeProgressReporter } from './progress';
 export const SYNTH_USAGE = `  drehr synth <folder> --out PAIRS.jsonl [--generator graph|llm] [--types diagnosis,procedure,drug] [--graph FILE]
               [--endpoint URL] [--model NAME] [--concurrency N] [--timeout SECONDS] [--allow-remote]
               [--model-dir DIR] [--index DIR] [--json]
-  drehr synth score PAIRS.jsonl <folder> --out SCORED.jsonl [--graph FILE] [--model-dir DIR] [--index DIR] [--json]`;
+  drehr synth score PAIRS.jsonl <folder> --out SCORED.jsonl | --beside [--graph FILE] [--model-dir DIR] [--index DIR] [--json]`;
 
 /** The Engine's flags under synth's names (--model is the LLM's model name here). */
 function engineArgs(args: ParsedArgs): ParsedArgs {
@@ -105,18 +105,20 @@ function printGenerate(r: SynthGenerateResult, out: string): void {
 }
 
 async function scoreCommand(argv: string[]): Promise<number> {
-  const args = parseArgs(argv, ['out', 'graph', 'model-dir', 'index'], ['json']);
+  const args = parseArgs(argv, ['out', 'graph', 'model-dir', 'index'], ['json', 'beside']);
   const [pairs, folder] = args.positionals;
-  const out = stringFlag(args, 'out');
+  const beside = args.flags.has('beside');
   if (!pairs || !folder) throw new UsageError('drehr synth score PAIRS.jsonl <folder> --out SCORED.jsonl');
-  if (!out) throw new UsageError('--out SCORED.jsonl is needed');
+  if (!beside && !stringFlag(args, 'out')) throw new UsageError('--out SCORED.jsonl (the pairs with their scores) or --beside (PAIRS.jsonl.suspicion.jsonl, as the editor writes it) is needed');
+  if (beside && args.flags.has('out')) throw new UsageError('--out and --beside exclude each other');
+  const out = stringFlag(args, 'out') ?? pairs + SUSPICION_SUFFIX;
   const config = engineConfigFrom(folder, engineArgs(args));
   const engine = await Engine.open(config, stderrLogger);
   const progress = makeProgressReporter();
   try {
     const graph = stringFlag(args, 'graph');
     const r = await withSigint((signal) =>
-      synthScoreFile(engine, { workId: 'cli', pairsPath: path.resolve(pairs), outPath: path.resolve(out), graphPath: graph ? path.resolve(graph) : undefined }, 'pairs', (p) => progress.update(p as Parameters<typeof progress.update>[0]), signal),
+      synthScoreFile(engine, { workId: 'cli', pairsPath: path.resolve(pairs), outPath: path.resolve(out), graphPath: graph ? path.resolve(graph) : undefined }, beside ? 'suspicion' : 'pairs', (p) => progress.update(p as Parameters<typeof progress.update>[0]), signal),
     );
     progress.end();
     if (args.flags.has('json')) process.stdout.write(JSON.stringify(r) + '\n');

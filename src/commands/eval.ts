@@ -13,6 +13,7 @@ import * as path from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Ctx } from '../ctx';
 import { defaultModelDir, modelDir as currentModelDir, runsFolder } from '../config';
+import { applyNativeEnvDefaults } from '../shared/nativeEnv';
 import { describeExit, evalChildArgs, parseChildLine } from '../eval/childProtocol';
 import { RANKER_NAMES, type EvalReport, type RankerName } from '../shared/webview-eval';
 import { findModelFolders } from './model';
@@ -103,7 +104,7 @@ class EvalProcess implements vscode.Disposable {
   run(args: string[], onLine: (line: string) => void): Promise<{ code: number | null; signal: string | null; stdout: string }> {
     return new Promise((resolve, reject) => {
       const child = spawn(process.execPath, args, {
-        env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
+        env: applyNativeEnvDefaults({ ...process.env, ELECTRON_RUN_AS_NODE: '1' }),
         stdio: ['ignore', 'pipe', 'pipe'],
         detached: process.platform !== 'win32',
       });

@@ -62,7 +62,8 @@ export function summary(r: IndexResult): string {
   return (
     `${head}: ${formatCount(r.filesIndexed)} file(s) embedded, ${formatCount(r.filesUnchanged)} unchanged, ` +
     `${formatCount(r.filesRemoved)} removed; ${formatCount(r.chunksAdded)} chunks added, ${formatCount(r.chunksRemoved)} removed ` +
-    `in ${secs} s. The index holds ${formatCount(r.status.chunks)} chunks of ${formatCount(r.status.notes)} notes.`
+    `in ${secs} s. The index holds ${formatCount(r.status.chunks)} chunks of ${formatCount(r.status.notes)} notes` +
+    `${r.status.notes > r.filesScanned ? ' (each row of a CSV or JSONL file is a note)' : ''}.`
   );
 }
 

@@ -63,7 +63,17 @@ export async function selectModel(ctx: Ctx, dirArg?: unknown): Promise<SelectMod
   }
   const value = settingValue(dir, defaultModelDir(ctx.extension.extensionPath), ctx.workspaceRoot);
   const target = ctx.workspaceRoot ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global;
-  await vscode.workspace.getConfiguration('drehr').update('modelPath', value, target);
+  // Chosen on purpose: applied at once (a new sidecar process), without the settings-change prompt.
+  const applying = (async () => {
+    await vscode.workspace.getConfiguration('drehr').update('modelPath', value, target);
+    if (ctx.workspaceRoot) await ctx.client.restart();
+  })();
+  ctx.applyingSettings = applying;
+  try {
+    await applying;
+  } finally {
+    if (ctx.applyingSettings === applying) ctx.applyingSettings = undefined;
+  }
   ctx.log.info(`Model selected: ${model.id} (${dir}).`);
   const mismatch = ctx.client.status?.modelId !== undefined && ctx.client.status.modelId !== model.id;
   offer(

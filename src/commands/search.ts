@@ -9,7 +9,7 @@ import { SEARCH_MODES } from '../shared/defaults';
 import { ListPatients, Search, type SearchHit, type SearchMode, type SearchResult } from '../shared/protocol';
 import { explainError, isCancellation, type ErrorAction } from '../sidecar-client/errors';
 import { openHit } from '../views/openHit';
-import { hitItemText, resultTitle } from './searchItems';
+import { expansionsLine, hitItemText, resultTitle } from './searchItems';
 import { reportError, requireFolder, runAction } from './guard';
 
 export const DEBOUNCE_MS = 250;
@@ -51,7 +51,8 @@ export function showSearchPick(ctx: Ctx, o: { patientId?: string; value?: string
   const qp = vscode.window.createQuickPick<HitItem>();
   let mode: SearchMode = ctx.config.searchMode;
   const scope = o.patientId ? `in patient ${o.patientId}` : 'in all patients';
-  const baseTitle = () => `DR.EHR: search ${scope} · ${mode}`;
+  // Short enough for one line beside the mode button: the scope and the "also searched" terms go elsewhere.
+  const baseTitle = () => `DR.EHR: ${o.patientId ? `${o.patientId} · ` : ''}${mode}`;
   qp.title = baseTitle();
   qp.placeholder = o.patientId ? `Search the notes of ${o.patientId}` : 'Search the notes, e.g. "shortness of breath" or "HTN"';
   qp.matchOnDescription = false;
@@ -78,9 +79,10 @@ export function showSearchPick(ctx: Ctx, o: { patientId?: string; value?: string
         (result) => {
           if (mine !== cts) return;
           qp.busy = false;
-          qp.title = `${baseTitle()} — ${resultTitle(result, scope)}`;
-          const items = result.hits.map((hit) => ({ ...hitItemText(hit), hit, alwaysShow: true }));
-          qp.items = items;
+          qp.title = `${baseTitle()} — ${resultTitle({ ...result, expansions: [] }, scope)}`;
+          const items: HitItem[] = result.hits.map((hit) => ({ ...hitItemText(hit), hit, alwaysShow: true }));
+          const also = expansionsLine(result);
+          qp.items = also ? [{ label: also, kind: vscode.QuickPickItemKind.Separator }, ...items] : items;
           if (items[0]) qp.activeItems = [items[0]];
           ctx.searchPickResults.fire({ hits: result.hits.length });
         },

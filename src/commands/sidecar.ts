@@ -1,25 +1,43 @@
 /**
  * The sidecar's life seen from the commands: started at activation when a folder is open, Restart Sidecar,
- * Show Logs, and settings changes (a new Initialize, or a new process for the model and device).
+ * Show Logs, and settings changes. A change the sidecar must hear (a new process for the model and device, a new
+ * Initialize for the notes, index and chunking settings) is never applied silently: a prompt names the settings
+ * and offers the restart (STYLE.md 3); commands that change them on purpose (Select Model) apply them at once.
  */
 import * as vscode from 'vscode';
 import type { Ctx } from '../ctx';
-import { restartNeed } from '../config';
+import { engineChange, engineConfig, restartNeed } from '../config';
 import { explainError } from '../sidecar-client/errors';
 import { offer } from './guard';
 
 /** Crashes in a row after which the user is told (the status bar says it from the first one). */
 export const TELL_AFTER_CRASHES = 3;
 
+export const RESTART_NOW = 'Restart Sidecar';
+export const RELOAD_NOW = 'Reload Now';
+
 export function register(ctx: Ctx): void {
-  let pending: 'reinitialize' | 'restart' | undefined;
   let timer: NodeJS.Timeout | undefined;
-  const apply = () => {
-    const need = pending;
-    pending = undefined;
+  const check = async () => {
     if (!ctx.workspaceRoot) return;
-    ctx.log.info(need === 'restart' ? 'Model or device changed: restarting the sidecar.' : 'Settings changed: reloading the sidecar.');
-    void (need === 'restart' ? ctx.client.restart() : ctx.client.reinitialize());
+    await ctx.applyingSettings;
+    const change = engineChange(ctx.client.appliedConfig, engineConfig(ctx.config, ctx.places()));
+    ctx.setPendingSettings(change.need === 'none' ? undefined : change);
+    if (change.need === 'none') return;
+    const what = change.keys.join(', ');
+    ctx.log.info(`Settings changed (${what}): the sidecar uses them after a ${change.need === 'restart' ? 'restart' : 'reload'}; asking.`);
+    const action = change.need === 'restart' ? RESTART_NOW : RELOAD_NOW;
+    const text =
+      change.need === 'restart'
+        ? `DR.EHR: ${what} changed. Restart the sidecar to load it? Searches use the current model until then.`
+        : `DR.EHR: ${what} changed. Reload the engine to use the new settings? Indexing and search use the old ones until then.`;
+    const chosen = await vscode.window.showInformationMessage(text, action);
+    if (chosen !== action) return;
+    // Settings may have changed again while the prompt was up: apply what they are now.
+    const now = engineChange(ctx.client.appliedConfig, engineConfig(ctx.config, ctx.places()));
+    if (now.need === 'none') return ctx.setPendingSettings(undefined);
+    ctx.log.info(now.need === 'restart' ? `Restarting the sidecar for ${now.keys.join(', ')}.` : `Reloading the sidecar for ${now.keys.join(', ')}.`);
+    await (now.need === 'restart' ? ctx.client.restart() : ctx.client.reinitialize());
   };
   ctx.extensionScope.push(
     vscode.commands.registerCommand('drehr.restartSidecar', async () => {
@@ -32,11 +50,16 @@ export function register(ctx: Ctx): void {
     }),
     vscode.commands.registerCommand('drehr.showLogs', () => ctx.log.show()),
     vscode.workspace.onDidChangeConfiguration((e) => {
-      const need = restartNeed((s) => e.affectsConfiguration(s));
-      if (need === 'none') return;
-      pending = pending === 'restart' || need === 'restart' ? 'restart' : 'reinitialize';
+      if (restartNeed((s) => e.affectsConfiguration(s)) === 'none') return;
       clearTimeout(timer);
-      timer = setTimeout(apply, 300);
+      timer = setTimeout(() => void check(), 300);
+    }),
+    // Whatever restarted or reloaded the sidecar (the prompt, Restart Sidecar) may have applied pending settings.
+    ctx.client.onState((st) => {
+      if (st.kind === 'running' && ctx.pendingSettings) {
+        const change = engineChange(ctx.client.appliedConfig, engineConfig(ctx.config, ctx.places()));
+        if (change.need === 'none') ctx.setPendingSettings(undefined);
+      }
     }),
     vscode.workspace.onDidChangeWorkspaceFolders(() => {
       if (!ctx.workspaceRoot) return;

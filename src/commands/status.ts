@@ -4,21 +4,11 @@ import type { Ctx } from '../ctx';
 import { GetStatus, type IndexStatus } from '../shared/protocol';
 import type { ErrorAction } from '../sidecar-client/errors';
 import { runAction } from './guard';
-import { formatCount, statusView } from '../views/statusText';
+import { engineLabel, statusView } from '../views/statusText';
+import { headlineItem, statusLines } from './statusItems';
 
 interface Line extends vscode.QuickPickItem {
   action?: ErrorAction;
-}
-
-export function statusLines(s: IndexStatus): string[] {
-  return [
-    `State: ${s.state}${s.detail ? ` — ${s.detail}` : ''}`,
-    `${formatCount(s.notes)} notes, ${formatCount(s.chunks)} chunks, ${formatCount(s.patients)} patients`,
-    `Model: ${s.modelId ?? '—'}${s.modelMismatch ? ' (not the loaded model: re-index to re-embed)' : ''}`,
-    `Full-text index: ${s.hasFtsIndex ? 'yes' : 'no'} · ANN index: ${s.hasAnnIndex ? 'yes' : 'no (exact search)'}`,
-    `Last indexed: ${s.lastIndexedAt ?? 'never'}`,
-    `Location: ${s.location}`,
-  ];
 }
 
 export async function showIndexStatus(ctx: Ctx): Promise<IndexStatus | undefined> {
@@ -33,12 +23,12 @@ export async function showIndexStatus(ctx: Ctx): Promise<IndexStatus | undefined
   }
   const view = statusView(ctx.client.state, status, ctx.indexing);
   const state = ctx.client.state;
-  const items: Line[] = [{ label: view.text.replace(/^\$\([^)]*\)\s*/, ''), detail: view.tooltip }];
+  const items: Line[] = [headlineItem(view, status !== undefined)];
   if (state.kind === 'running') {
     const m = state.init.model;
-    items.push({ label: `Model: ${m.name}`, description: `${m.id} · ${m.device}${m.trained ? '' : ' · untrained'}`, detail: m.dir });
+    items.push({ label: `Model: ${m.name}`, description: `${m.id} · ${engineLabel(m)}${m.trained ? '' : ' · untrained'}`, detail: m.dir });
   }
-  if (status) items.push(...statusLines(status).map((l) => ({ label: l })));
+  if (status) items.push(...statusLines(status, state.kind === 'running' ? state.init.model.id : undefined).map((l) => ({ label: l })));
   items.push({ label: 'Actions', kind: vscode.QuickPickItemKind.Separator });
   const actions: ErrorAction[] = ['Index Workspace', 'Rebuild Index', 'Select Model', 'Restart Sidecar', 'Show Logs'];
   items.push(...actions.map((a) => ({ label: `$(arrow-right) ${a}`, action: a })));

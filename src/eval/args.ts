@@ -1,10 +1,14 @@
 /** `drehr eval` arguments: parsing and usage text. Pure. */
-import type { ChunkingOptions, Device } from '../shared/protocol';
+import type { ChunkingOptions, Device, Precision } from '../shared/protocol';
+import { PRECISIONS } from '../shared/protocol';
 import type { RankerName } from '../shared/webview-eval';
 import { ALL_RANKERS, RANKER_NAMES } from '../shared/webview-eval';
+import { parseFusion, type FusionSpec } from '../sidecar/store/rrf';
 
 export const USAGE = `Usage: drehr eval --bench DIR [--model DIR] [--ranker bm25,dense,hybrid] [--out DIR] [--json]
                   [--chunking WORDS,OVERLAP,MIN] [--depth N] [--cache DIR] [--device auto|cpu|cuda]
+                  [--precision auto|fp32|int8]
+                  [--fusion SPEC[;SPEC...]]
 
 Evaluates rankers on a benchmark in CliniQ's layout (notes/, queries.jsonl, qrels.tsv, bench.json) with
 CliniQ's metrics: single-patient MRR, nDCG, MAP and multi-patient MRR, nDCG@10, Recall@100, per query
@@ -21,6 +25,10 @@ eval-<benchmark>/), default .drehr/eval/<benchmark>/ under the current folder.
   --depth N        depth of the corpus ranking (default: the whole corpus, at most 1000)
   --cache DIR      where benchmark indexes are kept (default ~/.cache/drehr/eval)
   --device D       auto, cpu or cuda (default cpu)
+  --precision P    auto, fp32 or int8: the model's graph (default auto: int8 when the folder has one, on CPU)
+  --fusion SPECS   also evaluate each hybrid ranker with these fusions of its dense and BM25 rankings,
+                   ';'-separated: rrf[:k=K][,w=W], minmax[:w=W], zscore[:w=W] (W: the dense weight, 0-1;
+                   the BM25 weight is 1 - W; no W: equal weights). The search's own fusion: rrf:k=60
 
 Exit codes: 0 done; 1 the evaluation failed (engine or model error); 2 bad arguments or an unusable
 benchmark folder; 3 refused: the benchmark was chunked differently than the index; 130 cancelled.`;
@@ -35,13 +43,16 @@ export interface EvalArgs {
   depth?: number;
   cache?: string;
   device: Device;
+  precision: Precision;
   help: boolean;
+  /** --fusion: extra fusions of the hybrid rankers' two rankings. */
+  fusions?: FusionSpec[];
 }
 
 export class ArgError extends Error {}
 
 export function parseEvalArgs(argv: readonly string[]): EvalArgs {
-  const a: EvalArgs = { bench: '', rankers: [...RANKER_NAMES], json: false, device: 'cpu', help: false };
+  const a: EvalArgs = { bench: '', rankers: [...RANKER_NAMES], json: false, device: 'cpu', precision: 'auto', help: false };
   const value = (i: number, flag: string): string => {
     const v = argv[i + 1];
     if (v === undefined || v.startsWith('--')) throw new ArgError(`${flag} needs a value`);
@@ -87,6 +98,21 @@ export function parseEvalArgs(argv: readonly string[]): EvalArgs {
         const d = take();
         if (d !== 'auto' && d !== 'cpu' && d !== 'cuda') throw new ArgError('--device is auto, cpu or cuda');
         a.device = d;
+        break;
+      }
+      case '--precision': {
+        const p = take();
+        if (!PRECISIONS.includes(p as Precision)) throw new ArgError('--precision is auto, fp32 or int8');
+        a.precision = p as Precision;
+        break;
+      }
+      case '--fusion': {
+        try {
+          a.fusions = take().split(';').map((x) => x.trim()).filter(Boolean).map(parseFusion);
+        } catch (e) {
+          throw new ArgError(`--fusion: ${(e as Error).message}`);
+        }
+        if (!a.fusions.length) throw new ArgError('--fusion needs at least one spec, e.g. rrf:k=60;minmax:w=0.5');
         break;
       }
       default:

@@ -22,7 +22,7 @@ export async function openEngine(config: EngineConfig): Promise<EvalEngine> {
   const engine = await Engine.open(config, quietLogger);
   const m = engine.model;
   return {
-    model: { id: m.id, name: m.name, dir: m.dir, trained: m.trained },
+    model: { id: m.id, name: m.name, dir: m.dir, trained: m.trained, precision: m.precision },
     async index(onProgress, signal) {
       const r = await engine.index({ workId: 'eval' }, (p) => onProgress(p.done, p.total), signal);
       if (r.cancelled) throw new Cancelled();

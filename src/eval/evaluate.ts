@@ -12,6 +12,7 @@ import { BenchmarkError, checkAgainstCorpus, chunkingMismatch, readBenchmark } f
 import { DEFAULT_COLUMNS, MAX_NOTE_BYTES, readCorpus } from './corpus';
 import { DEFAULT_CHUNKING as SHARED_CHUNKING, DEFAULT_EXCLUDE, DEFAULT_INCLUDE } from '../shared/defaults';
 import { candidatePairs, runRanker, type Ranker } from './run';
+import { fuse, fusionLabel, type FusionSpec } from '../sidecar/store/rrf';
 
 export const DEFAULT_CHUNKING: ChunkingOptions = { ...SHARED_CHUNKING };
 /**
@@ -25,6 +26,8 @@ export interface EvalModelInfo {
   name: string;
   dir: string;
   trained: boolean;
+  /** The graph that ran ('fp32' | 'int8'). */
+  precision?: string;
 }
 
 /** What the evaluation needs of the engine. */
@@ -44,10 +47,49 @@ export interface EvaluateOptions {
   chunking: ChunkingOptions;
   cacheDir: string;
   device: EngineConfig['device'];
+  precision?: EngineConfig['precision'];
   depth?: number;
+  /** Extra results for the hybrid rankers: the same dense and BM25 rankings fused by each of these (`--fusion`). */
+  fusions?: FusionSpec[];
   signal?: AbortSignal;
   onProgress?: (phase: 'index' | 'rank', done: number, total: number, message: string) => void;
   tool: string;
+}
+
+type Scored = Array<{ chunkId: string; score: number }>;
+
+/** Engine searches (chunk ids and scores only), remembered so that several fusions of the same rankings search once. */
+function memoSearch(engine: EvalEngine): (params: SearchParams) => Promise<Scored> {
+  const memo = new Map<string, Promise<Scored>>();
+  return (params) => {
+    const key = JSON.stringify(params);
+    let r = memo.get(key);
+    if (!r) {
+      r = engine.search(params).then((res) => res.hits.map((h) => ({ chunkId: h.chunkId, score: h.score })));
+      memo.set(key, r);
+    }
+    return r;
+  };
+}
+
+/**
+ * A hybrid ranker that fuses the engine's dense and BM25(x) rankings itself, by `spec`, with the depth the search
+ * gives each side (src/sidecar/search.ts: max(2k, 50), at most MAX_DEPTH).
+ */
+function fusionRanker(name: RankerName, spec: FusionSpec, search: (p: SearchParams) => Promise<Scored>, modelId: string): Ranker {
+  const { expand } = rankerSearch(name);
+  return {
+    name,
+    modelId,
+    rank: async (query, k, within) => {
+      const depth = Math.min(MAX_DEPTH, Math.max(k * 2, 50));
+      const [dense, lex] = await Promise.all([
+        search({ query, k: depth, mode: 'dense', expand: false, ...(within ?? {}) }),
+        search({ query, k: depth, mode: 'bm25', expand, ...(within ?? {}) }),
+      ]);
+      return fuse([dense, lex], (h) => h.chunkId, (h) => h.score, spec).slice(0, k).map((f) => f.item.chunkId);
+    },
+  };
 }
 
 /** The benchmark cannot be evaluated as asked (chunking mismatch): exit code 3. */
@@ -93,9 +135,10 @@ export async function evaluate(opts: EvaluateOptions, openEngine: OpenEngine): P
   const config: EngineConfig = {
     workspaceRoot: path.join(bench.dir, 'notes'),
     // One cached index per (benchmark folder, model folder): the engine re-embeds only what changed.
-    indexLocation: path.join(opts.cacheDir, `${bench.meta.name}-${key}`, `${path.basename(path.resolve(opts.modelDir))}-${hash(path.resolve(opts.modelDir))}`),
+    indexLocation: path.join(opts.cacheDir, `${bench.meta.name}-${key}`, `${path.basename(path.resolve(opts.modelDir))}-${hash(path.resolve(opts.modelDir))}${opts.precision && opts.precision !== 'auto' ? `-${opts.precision}` : ''}`),
     modelDir: path.resolve(opts.modelDir),
     device: opts.device,
+    ...(opts.precision ? { precision: opts.precision } : {}),
     include: [...DEFAULT_INCLUDE],
     exclude: [...DEFAULT_EXCLUDE],
     columns: DEFAULT_COLUMNS,
@@ -122,6 +165,14 @@ export async function evaluate(opts: EvaluateOptions, openEngine: OpenEngine): P
       results.push(
         await runRanker(bench, corpus, ranker, { depth, signal: opts.signal, onProgress: (d, t, m) => opts.onProgress?.('rank', d, t, m) }, indexSeconds),
       );
+    }
+    const search = memoSearch(engine);
+    for (const name of opts.rankers.filter((r) => rankerSearch(r).mode === 'hybrid')) {
+      for (const spec of opts.fusions ?? []) {
+        const ranker = fusionRanker(name, spec, search, engine.model.id);
+        const result = await runRanker(bench, corpus, ranker, { depth, signal: opts.signal, onProgress: (d, t, m) => opts.onProgress?.('rank', d, t, `${m} [${fusionLabel(spec)}]`) }, indexSeconds);
+        results.push({ ...result, fusion: fusionLabel(spec) });
+      }
     }
     const notes = [
       'Metrics follow CliniQ eval.py (github zhao-zy15/CliniQ): single-patient per (query, note) pair, notes under 5 chunks or all relevant skipped; multi-patient per query.',

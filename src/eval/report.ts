@@ -22,7 +22,8 @@ export const MULTI_METRICS: Metric<MultiScores>[] = [
 export const pct = (x: number): string => (x * 100).toFixed(2);
 
 export function rankerLabel(r: RankerResult): string {
-  return r.modelId && r.ranker !== 'bm25' ? `${r.ranker} (${r.modelId})` : r.ranker;
+  const name = r.fusion ? `${r.ranker} [${r.fusion}]` : r.ranker;
+  return r.modelId && r.ranker !== 'bm25' ? `${name} (${r.modelId})` : name;
 }
 
 /** Rows of one setting's table: [row key, n, ...per ranker per metric]. Missing rows read "n/a". */
@@ -78,7 +79,7 @@ export function toMarkdown(report: EvalReport): string {
   const c = report.counts;
   out.push(`- Corpus: ${c.notes} notes, ${c.chunks} chunks (words ${report.benchmark.chunking.words}, overlap ${report.benchmark.chunking.overlap}, minWords ${report.benchmark.chunking.minWords})`);
   out.push(`- Queries: ${c.queries} (${c.queriesEvaluated} with a relevant chunk, scored); qrels: ${c.qrels}; (query, note) pairs scored single-patient: ${c.singlePairs}`);
-  if (report.model) out.push(`- Model: ${report.model.name} \`${report.model.id}\`${report.model.trained ? '' : ' (untrained fixture)'}`);
+  if (report.model) out.push(`- Model: ${report.model.name} \`${report.model.id}\`${report.model.precision ? ` (${report.model.precision})` : ''}${report.model.trained ? '' : ' (untrained fixture)'}`);
   out.push(`- Rankers: ${r.map(rankerLabel).join(', ')}; corpus ranking depth ${report.depth}`);
   out.push(`- Machine: ${report.machine}; ${report.created}; ${report.tool}`, '');
   out.push('## Single-patient retrieval (per (query, note) pair; ×100)', '');
@@ -96,7 +97,7 @@ export function toText(report: EvalReport): string {
   const c = report.counts;
   return [
     `${report.benchmark.name}: ${c.notes} notes, ${c.chunks} chunks, ${c.queriesEvaluated}/${c.queries} queries scored, ${c.singlePairs} (query, note) pairs`,
-    report.model ? `model ${report.model.id}${report.model.trained ? '' : ' (untrained fixture)'}` : '',
+    report.model ? `model ${report.model.id}${report.model.precision ? ` (${report.model.precision})` : ''}${report.model.trained ? '' : ' (untrained fixture)'}` : '',
     '',
     'Single-patient (x100)',
     textTable(header(r, SINGLE_METRICS, 'pairs'), tableRows(r, (x) => x.single, SINGLE_METRICS)),

@@ -1,9 +1,12 @@
 /**
  * Collects paths the file watcher reports and sends them in debounced batches (a scoped index run each).
- * Changes seen while the sidecar is down stay queued and go out when it is up again; a batch that fails is
- * queued again. Pure: timers are injected, so the unit tests run it without waiting.
+ * Changes seen while the sidecar is down stay queued and go out when it is up again; a batch that fails (the
+ * index is locked by the CLI, the sidecar restarted) is reported through `onError` and queued again, retried
+ * after a back-off that doubles while batches keep failing. Pure: timers are injected, so the unit tests run it
+ * without waiting.
  */
 import * as path from 'node:path';
+import { Backoff, type BackoffOptions } from '../sidecar-client/backoff';
 
 export interface Timers {
   set(fn: () => void, ms: number): unknown;
@@ -24,6 +27,10 @@ export interface ChangeQueueOptions {
   canSend: () => boolean;
   /** Sends one batch; a rejection re-queues it. */
   send: (paths: string[]) => Promise<void>;
+  /** A batch failed: it is queued again and retried in `retryInMs` (or later, when the sidecar is down). */
+  onError?: (error: unknown, paths: string[], retryInMs: number) => void;
+  /** Retry delays after failed batches (default: 2 s doubling to 60 s; a batch that goes through resets it). */
+  retry?: BackoffOptions;
   timers?: Timers;
   now?: () => number;
 }
@@ -44,18 +51,24 @@ export function coalescePaths(paths: Iterable<string>): string[] {
   return out;
 }
 
+export const DEFAULT_RETRY: BackoffOptions = { initialMs: 2000, maxMs: 60_000, stableMs: Number.POSITIVE_INFINITY };
+
 export class ChangeQueue {
   private pending = new Set<string>();
   private timer: unknown;
   private firstAt: number | undefined;
   private inFlight: Promise<void> | undefined;
   private disposed = false;
+  /** No batch goes out before this time (set after a failure). */
+  private retryAt = 0;
+  private readonly retry: Backoff;
   private readonly timers: Timers;
   private readonly now: () => number;
 
   constructor(private readonly o: ChangeQueueOptions) {
     this.timers = o.timers ?? realTimers;
     this.now = o.now ?? Date.now;
+    this.retry = new Backoff(o.retry ?? DEFAULT_RETRY);
   }
 
   get size(): number {
@@ -77,7 +90,7 @@ export class ChangeQueue {
   private schedule(): void {
     if (this.timer !== undefined) this.timers.clear(this.timer);
     const waited = this.now() - (this.firstAt ?? this.now());
-    const delay = Math.max(0, Math.min(this.o.delayMs, this.o.maxWaitMs - waited));
+    const delay = Math.max(0, Math.min(this.o.delayMs, this.o.maxWaitMs - waited), this.retryAt - this.now());
     this.timer = this.timers.set(() => {
       this.timer = undefined;
       void this.flush();
@@ -97,10 +110,18 @@ export class ChangeQueue {
     this.pending.clear();
     this.firstAt = undefined;
     this.inFlight = this.o.send(batch).then(
-      () => undefined,
       () => {
+        this.retry.reset();
+        this.retryAt = 0;
+      },
+      (e: unknown) => {
+        if (this.disposed) return;
         for (const p of batch) this.pending.add(p);
         this.firstAt ??= this.now();
+        const delay = this.retry.nextDelay(this.now());
+        this.retryAt = this.now() + delay;
+        this.o.onError?.(e, batch, delay);
+        this.schedule();
       },
     );
     try {

@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import type { Ctx } from '../ctx';
 import { indexLocation, isUri, runsFolder } from '../config';
 import { runIndex } from '../commands/indexing';
+import { explainError } from '../sidecar-client/errors';
 import { ChangeQueue } from './changeQueue';
 import { GlobSet, isExcludedFolder, isNotePath } from '../shared/glob';
 
@@ -41,6 +42,9 @@ class Watcher implements vscode.Disposable {
         const r = await runIndex(ctx, { paths });
         if (r.problems.length > 0) ctx.log.warn(`Watcher: ${r.problems.length} problem(s); run Index Workspace to see them listed.`);
       },
+      // Kept queued and retried; the message says why (an IndexLocked one names the lock file and how to clear it).
+      onError: (e, paths, retryInMs) =>
+        ctx.log.warn(`Watcher: indexing ${paths.length} changed path(s) failed: ${explainError(e, 'index the changed notes').message} Retrying in ${Math.round(retryInMs / 1000)} s.`),
     });
     for (const glob of c.include) {
       const w = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(root, glob));

@@ -7,6 +7,8 @@
  *   2-core machine, and its full-text index build deadlocks with one thread once the posting lists need more than
  *   one output batch (a 300k-chunk table sat at 0% CPU for 15+ minutes under @lancedb/lancedb 0.31.0). At least 2.
  * - ORT_DISABLE_TELEMETRY: onnxruntime 1.29+ queues telemetry under ~/.cache/Microsoft on Linux and macOS.
+ * - LANCEDB_LOG: LanceDB's Rust log filter; its default prints warnings such as "No existing dataset … it will be
+ *   created" for every new index on stderr (and so in red in the extension's log). Errors still show.
  */
 import * as os from 'node:os';
 
@@ -17,6 +19,7 @@ export function nativeEnvDefaults(cores: number = os.availableParallelism()): Re
   return {
     LANCE_CPU_THREADS: String(Math.max(MIN_LANCE_CPU_THREADS, cores - 2)),
     ORT_DISABLE_TELEMETRY: '1',
+    LANCEDB_LOG: 'error',
   };
 }
 

@@ -160,6 +160,14 @@ export function parsePairLine(line: string): Pair | { error: string } {
   } catch {
     return { error: 'not valid JSON (a truncated or broken line)' };
   }
+  return pairFromObject(o);
+}
+
+/**
+ * A parsed JSON value → a Pair (the same object, completed in place: no copy, so 100k pairs load fast), or a
+ * reason it is not one.
+ */
+export function pairFromObject(o: unknown): Pair | { error: string } {
   if (typeof o !== 'object' || o === null || Array.isArray(o)) return { error: 'not a JSON object' };
   const r = o as Record<string, unknown>;
   for (const k of ['id', 'chunk_id', 'entity'] as const) {
@@ -167,18 +175,9 @@ export function parsePairLine(line: string): Pair | { error: string } {
   }
   const type = readEntityType(r.entity_type);
   if (!type) return { error: '"entity_type" is not diagnosis, procedure or drug' };
-  const str = (k: string): string => (typeof r[k] === 'string' ? (r[k] as string) : '');
-  const pair: Pair = {
-    ...(r as object),
-    id: r.id as string,
-    chunk_id: r.chunk_id as string,
-    chunk_hash: str('chunk_hash'),
-    entity: r.entity as string,
-    entity_type: type,
-    produced_by: str('produced_by'),
-    model: str('model'),
-    prompt_version: str('prompt_version'),
-  } as Pair;
+  for (const k of ['chunk_hash', 'produced_by', 'model', 'prompt_version'] as const) if (typeof r[k] !== 'string') r[k] = '';
+  r.entity_type = type;
+  const pair = r as unknown as Pair;
   if (pair.evidence !== undefined && !(Array.isArray(pair.evidence) && pair.evidence.every(isSpan))) delete pair.evidence;
   if (pair.explicit !== undefined && typeof pair.explicit !== 'boolean') delete pair.explicit;
   if (pair.generator !== undefined && !(GENERATORS as readonly string[]).includes(pair.generator)) delete pair.generator;
@@ -209,4 +208,32 @@ export function parsePairsText(text: string): ParsedPairs {
     else pairs.push(p);
   }
   return { pairs, broken };
+}
+
+/** Whether an LLM endpoint is on this machine (localhost, 127.0.0.0/8, ::1): only those are contacted without drehr.llm.allowRemote. */
+export function isLoopbackUrl(url: string): boolean {
+  let host: string;
+  try {
+    host = new URL(url).hostname.toLowerCase();
+  } catch {
+    return false;
+  }
+  host = host.replace(/^\[|\]$/g, '');
+  return host === 'localhost' || host.endsWith('.localhost') || host === '::1' || host === '0:0:0:0:0:0:0:1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+}
+
+// --- the review's names (synth-review) ---------------------------------------------------------------------------
+
+/** A reviewer's decision about a pair (a Label other than `unlabel`). */
+export type Decision = Exclude<Label, 'unlabel'>;
+export const DECISIONS: readonly Decision[] = ['valid', 'noise', 'unsure'];
+
+/** The label log beside a pairs file: `<pairs file name>.labels.jsonl`. */
+export function labelsPathFor(pairsPath: string): string {
+  return `${pairsPath}${LABELS_SUFFIX}`;
+}
+
+/** The editor's suspicion scores beside a pairs file: `<pairs file name>.suspicion.jsonl`. */
+export function suspicionPathFor(pairsPath: string): string {
+  return `${pairsPath}${SUSPICION_SUFFIX}`;
 }

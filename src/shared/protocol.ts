@@ -11,12 +11,16 @@
  * bundle does not pull sidecar code.
  */
 import { NotificationType, RequestType, RequestType0 } from 'vscode-jsonrpc';
+import type { PatientAggregate, SearchFilters } from './search';
 
 // ---------------------------------------------------------------------------------------------------------
 // Shared value types
 // ---------------------------------------------------------------------------------------------------------
 
 export type Device = 'auto' | 'cpu' | 'cuda';
+/** Which graph of the model folder runs: 'auto' = the int8 graph when the folder has one and the encoder runs on CPU. */
+export type Precision = 'auto' | 'fp32' | 'int8';
+export const PRECISIONS: readonly Precision[] = ['auto', 'fp32', 'int8'];
 export type { SearchMode } from './defaults';
 import type { SearchMode } from './defaults';
 /** drehr.engine: onnxruntime in the sidecar, the trainer's PyTorch encoder in a Python child, or auto (torch when
@@ -51,6 +55,8 @@ export interface EngineConfig {
   /** Absolute path of the model folder (config.json, tokenizer.json, onnx/model.onnx, drehr.json). */
   modelDir: string;
   device: Device;
+  /** Absent: 'auto'. A change re-embeds the index (int8 vectors differ from fp32 ones). */
+  precision?: Precision;
   /** Which engine runs the model (default auto). */
   engine?: EngineChoice;
   /** The Python interpreter for the torch engine (default python3), found as the training commands find it. */
@@ -74,6 +80,8 @@ export interface ModelInfo {
   trained: boolean;
   /** Which execution provider actually runs the model ('cpu' or 'cuda'). */
   device: 'cpu' | 'cuda';
+  /** Which graph runs: the fp32 ONNX or the dynamically quantized int8 one (drehr.json "onnx_int8"). */
+  precision: 'fp32' | 'int8';
   /** Which engine runs the model: onnxruntime in the sidecar or PyTorch in a Python child (absent: onnx). */
   engine?: 'onnx' | 'torch';
   /** The torch engine's compute precision (fp32, fp16, bf16) and the GPU's name. */
@@ -132,9 +140,11 @@ export interface SearchHit {
   score: number;
   /** Which rankers found the chunk. */
   matchedBy: SearchMode[];
-  /** A short excerpt of the chunk, with character ranges (into `snippet`) of the query's words. */
+  /** A short excerpt of the chunk, with character ranges (into `snippet`) of the query's words and matched expansions. */
   snippet: string;
   highlights: Highlight[];
+  /** The query's expansions that occur in this chunk (HTN for hypertension). */
+  matchedExpansions?: string[];
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -201,14 +211,67 @@ export interface SearchParams {
   noteId?: string;
   /** Overrides EngineConfig.queryExpansion for this request. */
   expand?: boolean;
+  /** Restrictions applied in the index query (src/shared/search.ts). */
+  filters?: SearchFilters;
+  /** Expansion forms (as listed in SearchResult.expansions) not to search this time: the panel's switched-off chips. */
+  disabledExpansions?: string[];
 }
 
 export interface SearchResult {
   hits: SearchHit[];
   /** Terms the query was expanded with (shown to the user as "also searched: …"). */
   expansions: string[];
+  /** Expansions that were switched off for this search (disabledExpansions that the query would have added). */
+  disabledExpansions?: string[];
   tookMs: number;
 }
+
+export interface PatientSearchParams extends SearchParams {
+  /** How passage scores become a patient score; default DEFAULT_PATIENT_AGGREGATE. `k` counts patients. */
+  aggregate?: PatientAggregate;
+  /** Evidence passages per patient (default DEFAULT_PATIENT_EVIDENCE). */
+  evidence?: number;
+}
+
+export interface PatientHit {
+  patientId: string;
+  /** The aggregated score (its scale depends on the aggregate and the mode); `rank` is 1-based. */
+  score: number;
+  rank: number;
+  /** Passages of this patient among the ranked passages, and the notes they come from. */
+  passages: number;
+  notes: number;
+  /** The patient's best passages, best first (at most `evidence`). */
+  evidence: SearchHit[];
+  /** For a term bundle: the bundle's queries that found this patient. */
+  matchedQueries?: string[];
+}
+
+export interface PatientSearchResult {
+  patients: PatientHit[];
+  aggregate: PatientAggregate;
+  expansions: string[];
+  disabledExpansions?: string[];
+  /** Passages ranked before aggregating; `depthReached`: the ranking was cut at the depth, more patients may match. */
+  passagesRanked: number;
+  depthReached: boolean;
+  tookMs: number;
+}
+
+export interface SimilarParams {
+  /** The passage whose stored vector is the query. */
+  chunkId: string;
+  k: number;
+  filters?: SearchFilters;
+  /** Leave out the passage's own note (default true: similar passages elsewhere). */
+  excludeOwnNote?: boolean;
+}
+
+/** Host → sidecar. Passages like one passage: its own vector from the index as the dense query. Cancellable. */
+export const SimilarPassages = new RequestType<SimilarParams, SearchResult, void>('drehr/similar');
+
+/** Host → sidecar. Patients ranked by their passages (the panel's Patients mode, `drehr search --patients`). Cancellable. */
+export const SearchPatients = new RequestType<PatientSearchParams, PatientSearchResult, void>('drehr/searchPatients');
 
 /** Host → sidecar. Search the index. Cancellable: the quick pick cancels stale requests as the user types. */
 export const Search = new RequestType<SearchParams, SearchResult, void>('drehr/search');
@@ -238,6 +301,28 @@ export interface NoteText {
 
 /** Host → sidecar. The full text of a note that is a CSV/JSONL row, for a read-only document. */
 export const GetNote = new RequestType<GetNoteParams, NoteText, void>('drehr/note');
+
+export interface GetChunksParams {
+  /** At most 500 ids per request. */
+  chunkIds: string[];
+}
+
+/** A chunk as the index stores it. `text` is note text: never log it. */
+export interface ChunkText {
+  chunkId: string;
+  text: string;
+  noteId: string;
+  patientId: string;
+  /** Workspace-relative path of the source file. */
+  source: string;
+  /** 1-based data row of a CSV/JSONL note. */
+  row?: number;
+  charStart: number;
+  charEnd: number;
+}
+
+/** Host → sidecar (the pairs review). The chunks with these ids, in the same order; null for an id not in the index. */
+export const GetChunks = new RequestType<GetChunksParams, (ChunkText | null)[], void>('drehr/getChunks');
 
 export interface LoadModelParams {
   modelDir: string;

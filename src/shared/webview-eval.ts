@@ -56,6 +56,8 @@ export interface RankerResult {
   ranker: RankerName;
   /** Model id for dense/hybrid (drehr.json id); undefined for bm25. */
   modelId?: string;
+  /** Hybrid rankers evaluated with another fusion than the search's (`drehr eval --fusion`): its label. */
+  fusion?: string;
   /** Single-patient: overall, per query type, then per match type (pooled over query types). */
   single: ScoreRow<SingleScores>[];
   /** Multi-patient: overall, per query type (as eval.py), then per match type (our extension, see docs/cliniq.md). */
@@ -84,7 +86,7 @@ export interface EvalReport {
   format: 1;
   benchmark: { name: string; dir: string; source?: string; chunking: { words: number; overlap: number; minWords: number } };
   counts: { notes: number; chunks: number; queries: number; qrels: number; queriesEvaluated: number; singlePairs: number };
-  model?: { id: string; name: string; dir: string; trained: boolean };
+  model?: { id: string; name: string; dir: string; trained: boolean; precision?: string };
   /** Problems in the benchmark files, grouped counts plus the first few of each kind. */
   issues: { counts: Partial<Record<BenchIssue['kind'], number>>; examples: BenchIssue[] };
   results: RankerResult[];

@@ -49,7 +49,7 @@ export interface SidecarClientOptions {
   script: string;
   /** The Node executable (process.execPath in the extension host). */
   execPath: string;
-  engineConfig: () => EngineConfig;
+  engineConfig: () => EngineConfig | Promise<EngineConfig>;
   log: LogSink;
   backoff?: BackoffOptions;
   now?: () => number;
@@ -74,13 +74,17 @@ const ALWAYS_SERVED = new Set<string>([ValidateModel.method, Shutdown.method]);
 
 export class SidecarClient implements Disposable {
   private proc: Proc | undefined;
+  /** A start or a reload under way: requests wait for it. */
   private starting: Promise<void> | undefined;
+  /** A reload asked for while another start or reload ran: one more Initialize once it ends, shared by all asks. */
+  private reloadQueued: Promise<void> | undefined;
   private restartTimer: NodeJS.Timeout | undefined;
   private disposed = false;
   private readonly backoff: Backoff;
   private readonly now: () => number;
   private _state: SidecarState = { kind: 'stopped' };
   private _status: IndexStatus | undefined;
+  private _applied: EngineConfig | undefined;
 
   private readonly stateEmitter = new Emitter<SidecarState>();
   private readonly statusEmitter = new Emitter<IndexStatus>();
@@ -103,6 +107,10 @@ export class SidecarClient implements Disposable {
   }
   get pid(): number | undefined {
     return this.proc?.child.pid;
+  }
+  /** The settings of the last Initialize sent (what the sidecar runs with, or is loading). */
+  get appliedConfig(): EngineConfig | undefined {
+    return this._applied;
   }
 
   /** Records an index status (from a request's result) and tells the listeners. */
@@ -170,10 +178,12 @@ export class SidecarClient implements Disposable {
 
   private async initialize(proc: Proc): Promise<void> {
     try {
-      const init = await proc.conn.sendRequest(Initialize, this.o.engineConfig());
+      const config = await this.o.engineConfig();
+      this._applied = config;
+      const init = await proc.conn.sendRequest(Initialize, config);
       if (proc !== this.proc || proc.gone) return;
       this.o.log.info(
-        `Sidecar ${init.sidecarVersion} ready: model ${init.model.id} on ${init.model.device}, index ${init.index.state} (${init.index.chunks} chunks).`,
+        `Sidecar ${init.sidecarVersion} ready: model ${init.model.id} on ${init.model.engine ?? 'onnx'} · ${init.model.device}${init.model.dtype ? ` · ${init.model.dtype}` : ''}, index ${init.index.state} (${init.index.chunks} chunks).`,
       );
       this.setStatus(init.index);
       this.setState({ kind: 'running', init });
@@ -245,13 +255,27 @@ export class SidecarClient implements Disposable {
     await this.start();
   }
 
-  /** Sends Initialize again with the current settings (the process stays), or starts it when it is down. */
-  async reinitialize(): Promise<void> {
-    if (this.starting) await this.starting.catch(() => undefined);
+  /**
+   * Sends Initialize again with the current settings (the process stays), or starts it when it is down. Requests
+   * made meanwhile wait for it. Reloads asked for while one runs merge into one more, which reads the settings
+   * when it starts (the running one may have read older ones).
+   */
+  reinitialize(): Promise<void> {
+    if (this.disposed) return Promise.resolve();
+    if (this.starting) {
+      this.reloadQueued ??= this.starting
+        .catch(() => undefined)
+        .then(() => {
+          this.reloadQueued = undefined;
+          return this.reinitialize();
+        });
+      return this.reloadQueued;
+    }
     const proc = this.proc;
     if (!proc) return this.start();
     this.setState({ kind: 'starting' });
-    await this.initialize(proc);
+    this.starting = this.initialize(proc).finally(() => (this.starting = undefined));
+    return this.starting;
   }
 
   private async connection(method: string): Promise<rpc.MessageConnection> {

@@ -5,9 +5,11 @@
  * stdin closes, which covers a host that dies without disposing.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { applyNativeEnvDefaults } from '../shared/nativeEnv';
 
 export function spawnSidecar(execPath: string, script: string, extraEnv: Record<string, string> = {}): ChildProcessWithoutNullStreams {
-  const env: NodeJS.ProcessEnv = { ...process.env, ...extraEnv, ELECTRON_RUN_AS_NODE: '1' };
+  // ORT_DISABLE_TELEMETRY and a safe LANCE_CPU_THREADS from the start (the sidecar sets them too, first thing).
+  const env: NodeJS.ProcessEnv = applyNativeEnvDefaults({ ...process.env, ...extraEnv, ELECTRON_RUN_AS_NODE: '1' });
   // An inherited --inspect or --require from the host's NODE_OPTIONS would break the child.
   delete env.NODE_OPTIONS;
   return spawn(execPath, [script], {

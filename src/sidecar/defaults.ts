@@ -12,6 +12,7 @@ export function defaultEngineConfig(workspaceRoot: string, modelDir: string, ove
     indexLocation: path.join(root, '.drehr', 'index'),
     modelDir: path.resolve(modelDir),
     device: 'auto',
+    precision: 'auto',
     include: [...DEFAULT_INCLUDE],
     exclude: [...DEFAULT_EXCLUDE],
     columns: { text: '', patientId: '', noteId: '', noteType: '', date: '' },

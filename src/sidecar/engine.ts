@@ -1,6 +1,6 @@
 /**
  * The engine: one model, one index, one workspace. The sidecar server, the CLI and the evaluation code all use
- * it in-process. API (documented in README.md): Engine.open, index, search, status, listPatients, getNote,
+ * it in-process. API (documented in README.md): Engine.open, index, search, status, listPatients, getNote, getChunks,
  * validateModel, close. Errors are EngineError with a protocol ErrorCode.
  */
 import * as fs from 'node:fs';
@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { isUri } from '../shared/defaults';
 import {
   ErrorCodes,
+  type ChunkText,
   type EngineConfig,
   type IndexParams,
   type IndexResult,
@@ -15,8 +16,11 @@ import {
   type ModelInfo,
   type NoteText,
   type PatientSummary,
+  type PatientSearchParams,
+  type PatientSearchResult,
   type SearchParams,
   type SearchResult,
+  type SimilarParams,
 } from '../shared/protocol';
 import { Encoder, type EncoderOptions } from './encoder/encoder';
 import { EngineError, errorMessage, indexCorrupt } from './errors';
@@ -26,7 +30,7 @@ import { acquireWriteLock } from './indexer/lock';
 import { manifestTotals, patientCounts, readManifest, MANIFEST_FILE } from './indexer/manifest';
 import type { Logger } from './log';
 import { parseNoteFile } from './notes/parse';
-import { searchStore } from './search';
+import { searchPatients, searchStore, similarPassages } from './search';
 import { TABLE_NAME } from './store/schema';
 import { Store } from './store/store';
 
@@ -63,7 +67,7 @@ export class Engine {
 
   /** Loads the model (ModelInvalid, DeviceUnavailable) and opens the index (a corrupt index is reported by status()). */
   static async open(config: EngineConfig, log: Logger, options: EngineOptions = {}): Promise<Engine> {
-    const encoder = await Encoder.open({ modelDir: config.modelDir, device: config.device, threads: options.threads, batch: options.encoderBatch, engine: config.engine, python: config.python, ...options.torch }, log);
+    const encoder = await Encoder.open({ modelDir: config.modelDir, device: config.device, precision: config.precision, threads: options.threads, batch: options.encoderBatch, engine: config.engine, python: config.python, ...options.torch }, log);
     const engine = new Engine(config, encoder, log, options);
     engine.lexicon = engine.readLexicon();
     await engine.openStore();
@@ -124,7 +128,7 @@ export class Engine {
       if (params.rebuild) await this.wipe();
       else if (!this.store || (this.store.exists && this.tableGone())) await this.openStore(); // deleted under us: start afresh
       if (!this.store) throw indexCorrupt(this.config.indexLocation, this.corruptReason ?? 'unknown');
-      const ctx = { config: this.config, encoder: this.encoder, store: this.store, metaDir: this.metaDir, log: this.log, batchChunks: this.options.batchChunks, annMinRows: this.options.annMinRows };
+      const ctx = { config: this.config, encoder: this.encoder, store: this.store, metaDir: this.metaDir, log: this.log, batchChunks: this.options.batchChunks ?? (this.encoder.torch?.hello.device === 'cuda' ? 4096 : undefined), annMinRows: this.options.annMinRows };
       let result;
       try {
         result = await runIndex(ctx, params, onProgress, signal);
@@ -163,14 +167,31 @@ export class Engine {
   }
 
   async search(params: SearchParams, signal?: AbortSignal): Promise<SearchResult> {
+    const store = await this.searchableStore();
+    const expand = params.expand ?? this.config.queryExpansion;
+    return searchStore(store, this.encoder, params, signal, expand ? this.lexicon : undefined);
+  }
+
+  /** Patients ranked by their passages (src/sidecar/patients.ts), each with its best passages. */
+  async searchPatients(params: PatientSearchParams, signal?: AbortSignal): Promise<PatientSearchResult> {
+    const store = await this.searchableStore();
+    const expand = params.expand ?? this.config.queryExpansion;
+    return searchPatients(store, this.encoder, params, signal, expand ? this.lexicon : undefined);
+  }
+
+  /** Passages like one passage (its stored vector as the query). */
+  async similar(params: SimilarParams, signal?: AbortSignal): Promise<SearchResult> {
+    return similarPassages(await this.searchableStore(), params, signal);
+  }
+
+  private async searchableStore(): Promise<Store> {
     if (!this.store) {
       await this.openStore();
       if (!this.store) throw indexCorrupt(this.config.indexLocation, this.corruptReason ?? 'unknown');
     }
     if (!this.store.exists || this.tableGone()) await this.store.reopen();
     if (!this.store.exists) throw new EngineError(ErrorCodes.NotIndexed, 'There is no index yet. Run "DR.EHR: Index Workspace" (CLI: drehr index <folder>) first.');
-    const expand = params.expand ?? this.config.queryExpansion;
-    return searchStore(this.store, this.encoder, params, signal, expand ? this.lexicon : undefined);
+    return this.store;
   }
 
   async status(): Promise<IndexStatus> {
@@ -198,13 +219,16 @@ export class Engine {
     status.notes = totals.notes;
     status.patients = totals.patients;
     status.modelId = m.modelId;
-    status.modelMismatch = m.modelId !== this.encoder.info.id;
+    const precisionChanged = (m.precision ?? 'fp32') !== this.encoder.info.precision;
+    status.modelMismatch = m.modelId !== this.encoder.info.id || precisionChanged;
     if (m.lastIndexedAt) status.lastIndexedAt = m.lastIndexedAt;
     if (this.busy) {
       status.state = 'indexing';
     } else if (status.modelMismatch) {
       status.state = 'stale';
-      status.detail = `Built with model ${m.modelId}; the loaded model is ${this.encoder.info.id}. Index again to re-embed.`;
+      status.detail = precisionChanged && m.modelId === this.encoder.info.id
+        ? `Built with the ${m.precision ?? 'fp32'} graph of ${m.modelId}; the ${this.encoder.info.precision} graph is loaded. Index again to re-embed.`
+        : `Built with model ${m.modelId}; the loaded model is ${this.encoder.info.id}. Index again to re-embed.`;
     } else if (m.pending.length > 0 || !m.lastIndexedAt) {
       status.state = 'stale';
       status.detail = 'An index run did not finish. Index again to complete it.';
@@ -237,6 +261,25 @@ export class Engine {
     const out: NoteText = { noteId, patientId: note.patientId, sourcePath: note.source, text: note.text };
     if (note.row >= 0) out.row = note.row;
     return out;
+  }
+
+  /** Chunks by id, in the order asked; null for an id the index does not hold (the pairs review). */
+  async getChunks(chunkIds: readonly string[]): Promise<(ChunkText | null)[]> {
+    if (!this.store) {
+      await this.openStore();
+      if (!this.store) throw indexCorrupt(this.config.indexLocation, this.corruptReason ?? 'unknown');
+    }
+    if (!this.store.exists || this.tableGone()) await this.store.reopen();
+    if (!this.store.exists) throw new EngineError(ErrorCodes.NotIndexed, 'There is no index yet. Run "DR.EHR: Index Workspace" (CLI: drehr index <folder>) first.');
+    const rows = await this.store.chunksByIds([...new Set(chunkIds)]);
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    return chunkIds.map((id) => {
+      const r = byId.get(id);
+      if (!r) return null;
+      const c: ChunkText = { chunkId: r.id, text: r.text, noteId: r.note_id, patientId: r.patient_id, source: r.source, charStart: r.char_start, charEnd: r.char_end };
+      if (r.row >= 0) c.row = r.row;
+      return c;
+    });
   }
 
   /** Loads a model folder to check it, without switching to it. */

@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { CancellationToken, ErrorCodes as RpcErrorCodes, ResponseError, type MessageConnection } from 'vscode-jsonrpc/node';
 import {
   ErrorCodes,
+  GetChunks,
   GetNote,
   GetStatus,
   IndexWorkspace,
@@ -16,8 +17,12 @@ import {
   Log,
   Progress,
   Search,
+  SearchPatients,
+  SimilarPassages,
   Shutdown,
   StatusChanged,
+  SynthGenerate,
+  SynthScore,
   ValidateModel,
   type EngineConfig,
   type LogParams,
@@ -26,6 +31,8 @@ import { Engine } from './engine';
 import { MANIFEST_FILE } from './indexer/manifest';
 import { CancelledError, EngineError, errorMessage } from './errors';
 import type { Logger } from './log';
+import { synthGenerate } from './synth/service';
+import { synthScoreFile } from './synth/scoreService';
 
 export const SIDECAR_VERSION = '0.1.0';
 /** JSON-RPC's (LSP's) code for a request the client cancelled. */
@@ -97,19 +104,30 @@ export function serve(conn: MessageConnection, onShutdown: () => void): void {
       }
     };
 
+  // Initialize requests run one after another: each waits for the previous open to settle and closes its engine
+  // (so two at once leak none), and only the newest one decides `opening` (an older failure never clears it).
   conn.onRequest(
     Initialize,
     handle(async (config: EngineConfig) => {
-      const old = engine;
+      const previous = opening;
       engine = undefined;
-      opening = (async () => {
+      const mine: Promise<Engine> = (async () => {
+        const old = await previous?.catch(() => undefined);
         if (old) await old.close();
         return Engine.open(config, log);
       })();
-      opening.catch(() => (opening = undefined));
-      engine = await opening;
-      lastManifest = manifestTime(engine);
-      return { sidecarVersion: SIDECAR_VERSION, model: engine.model, index: await engine.status() };
+      opening = mine;
+      mine.catch(() => {
+        if (opening === mine) opening = undefined;
+      });
+      const opened = await mine;
+      // A newer Initialize came while this one opened: it closes this engine; answer with the newest.
+      const current = opening === mine ? opened : await need();
+      if (current === opened) {
+        engine = opened;
+        lastManifest = manifestTime(opened);
+      }
+      return { sidecarVersion: SIDECAR_VERSION, model: current.model, index: await current.status() };
     }),
   );
 
@@ -155,6 +173,30 @@ export function serve(conn: MessageConnection, onShutdown: () => void): void {
     }),
   );
 
+  conn.onRequest(
+    SearchPatients,
+    handle(async (params, signal) => {
+      const e = await need();
+      // Shares the search's "newest wins" rule: the panel sends one search at a time, of either kind.
+      for (const s of searches) s.abort();
+      searches.clear();
+      const mine = new AbortController();
+      searches.add(mine);
+      const onAbort = (): void => mine.abort();
+      signal.addEventListener('abort', onAbort);
+      try {
+        const result = await e.searchPatients(params, mine.signal);
+        if (mine.signal.aborted) throw new CancelledError();
+        return result;
+      } finally {
+        signal.removeEventListener('abort', onAbort);
+        searches.delete(mine);
+      }
+    }),
+  );
+
+  conn.onRequest(SimilarPassages, handle(async (params, signal) => (await need()).similar(params, signal)));
+
   const handle0 =
     <R>(fn: () => Promise<R>) =>
     (token: CancellationToken): Promise<R> =>
@@ -162,6 +204,21 @@ export function serve(conn: MessageConnection, onShutdown: () => void): void {
   conn.onRequest(GetStatus, handle0(async () => (await need()).status()));
   conn.onRequest(ListPatients, handle0(async () => (await need()).listPatients()));
   conn.onRequest(GetNote, handle(async (p) => (await need()).getNote(p.noteId)));
+  conn.onRequest(
+    GetChunks,
+    handle(async (p) => {
+      const ids: unknown = p?.chunkIds;
+      if (!Array.isArray(ids) || ids.length > 500 || !ids.every((x) => typeof x === 'string')) {
+        throw new ResponseError(ErrorCodes.BadRequest, 'drehr/getChunks needs chunkIds: an array of at most 500 chunk ids.');
+      }
+      return (await need()).getChunks(ids as string[]);
+    }),
+  );
+  // synthetic pairs (src/sidecar/synth): progress correlated by the caller's workId
+  const progressTo = (workId: string) => (p: { phase: string; done: number; total: number; message?: string }) =>
+    void conn.sendNotification(Progress, { workId, ...p }).catch(() => undefined);
+  conn.onRequest(SynthGenerate, handle(async (p, signal) => synthGenerate(await need(), p, progressTo(p.workId), signal)));
+  conn.onRequest(SynthScore, handle(async (p, signal) => synthScoreFile(await need(), p, 'suspicion', progressTo(p.workId), signal)));
   conn.onRequest(ValidateModel, handle(async (p) => Engine.validateModel(p.modelDir, log)));
   conn.onRequest(
     Shutdown,

@@ -4,6 +4,8 @@
  * reads. Pure: returns the parts of a URI; noteDocument.ts builds the vscode.Uri.
  */
 export const NOTE_SCHEME = 'drehr-note';
+/** The language of those documents (package.json contributes it with word wrap on: a row is one long line). */
+export const NOTE_LANGUAGE = 'drehr-note';
 
 export interface NoteUriParts {
   path: string;

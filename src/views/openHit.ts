@@ -8,6 +8,7 @@ import type { Ctx } from '../ctx';
 import type { SearchHit } from '../shared/protocol';
 import { mapChunkRange, resolveSourcePath } from './hitRange';
 import { noteUri } from './noteDocument';
+import { NOTE_LANGUAGE, NOTE_SCHEME } from './noteUri';
 
 let decoration: vscode.TextEditorDecorationType | undefined;
 let decorated: vscode.TextEditor | undefined;
@@ -47,6 +48,8 @@ export async function openHit(ctx: Ctx, hit: SearchHit): Promise<vscode.TextEdit
   let doc: vscode.TextDocument;
   try {
     doc = await vscode.workspace.openTextDocument(uri);
+    // A row of a CSV/JSONL export is one long line of text: its language turns word wrap on (package.json).
+    if (uri.scheme === NOTE_SCHEME && doc.languageId !== NOTE_LANGUAGE) doc = await vscode.languages.setTextDocumentLanguage(doc, NOTE_LANGUAGE);
   } catch (e) {
     throw new Error(
       hit.row !== undefined

@@ -1,5 +1,5 @@
 /** What the status bar item says for a sidecar state, an index status and a running index job. Pure. */
-import type { IndexStatus } from '../shared/protocol';
+import type { IndexStatus, ModelInfo } from '../shared/protocol';
 import type { SidecarState } from '../sidecar-client/client';
 
 export interface StatusView {
@@ -16,6 +16,15 @@ export interface IndexingProgress {
 
 export function formatCount(n: number): string {
   return n.toLocaleString('en-US');
+}
+
+/** Which engine runs the model, where, and in what precision: "torch · cuda · fp16 (NVIDIA H100)", "onnx · cpu". */
+export function engineLabel(m: ModelInfo): string {
+  // The torch engine runs the fp32 weights in its dtype; onnxruntime runs the graph of the chosen precision.
+  const engine = m.engine ?? 'onnx';
+  const numbers = engine === 'torch' ? m.dtype : m.precision;
+  const parts = [engine, m.device, ...(numbers ? [numbers] : [])];
+  return `${parts.join(' · ')}${m.gpu ? ` (${m.gpu})` : ''}`;
 }
 
 export function statusView(sidecar: SidecarState, index: IndexStatus | undefined, indexing?: IndexingProgress): StatusView {
@@ -43,7 +52,8 @@ export function statusView(sidecar: SidecarState, index: IndexStatus | undefined
       break;
   }
   if (!index) return { text: `$(database) ${name}`, tooltip: 'Index status unknown.', severity: 'normal' };
-  const where = `Index: ${index.location}`;
+  const model = sidecar.init.model as ModelInfo | undefined;
+  const where = `Index: ${index.location}${model ? `\nEngine: ${engineLabel(model)}` : ''}`;
   if (index.modelMismatch) {
     return {
       text: `$(warning) ${name}: model mismatch`,

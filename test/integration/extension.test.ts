@@ -154,6 +154,9 @@ suite('DR.EHR extension', function () {
     assert.equal(editor.document.offsetAt(editor.selection.end), hit.charEnd);
     assert.ok(editor.document.getText(editor.selection).includes('bakery'));
     assert.ok(!editor.document.getText().includes('subject_id'), 'the note text, not the CSV');
+    // A row is one long line: it opens with word wrap on, not scrolled sideways into a blank view.
+    assert.equal(editor.document.languageId, 'drehr-note');
+    assert.equal(vscode.workspace.getConfiguration('editor', editor.document).get('wordWrap'), 'on');
   });
 
   test('the watcher indexes a note written into a new folder', async () => {
@@ -184,6 +187,25 @@ suite('DR.EHR extension', function () {
     assert.notEqual(up.pid, pid);
     const r = await api.search('moving boxes up and down the basement stairs', { mode: 'bm25' });
     assert.equal(r.hits[0]?.noteId, 'virtassist-d2n002');
+  });
+
+  test('drehr.search.queryExpansion applies to the next search without restarting or reloading the sidecar', async () => {
+    const cfg = () => vscode.workspace.getConfiguration('drehr');
+    const before = api.snapshot();
+    assert.equal(before.sidecar.kind, 'running');
+    const on = await api.search('high blood pressure', { mode: 'bm25' });
+    assert.ok(on.expansions.length > 0, 'the demo lexicon expands it (else this test proves nothing)');
+    try {
+      await cfg().update('search.queryExpansion', false, vscode.ConfigurationTarget.Workspace);
+      const r = await api.search('high blood pressure', { mode: 'bm25' });
+      assert.deepEqual(r.expansions, [], 'expansion off is sent with the search');
+    } finally {
+      await cfg().update('search.queryExpansion', undefined, vscode.ConfigurationTarget.Workspace);
+    }
+    const after = api.snapshot();
+    assert.equal(after.pid, before.pid, 'same process');
+    assert.equal(after.sidecar.kind === 'running' && before.sidecar.kind === 'running' && after.sidecar.init === before.sidecar.init, true, 'no new Initialize');
+    assert.equal(after.pendingSettings, undefined, 'nothing to prompt for');
   });
 
   test('Rebuild Index embeds every note again', async () => {
@@ -231,8 +253,15 @@ suite('DR.EHR extension', function () {
     await fs.writeFile(path.join(dir, 'config.json'), '{}');
     const cfg = () => vscode.workspace.getConfiguration('drehr');
     try {
+      const pid = api.snapshot().pid;
       await cfg().update('modelPath', dir, vscode.ConfigurationTarget.Workspace);
+      // Not applied silently: the user is asked, and the sidecar keeps running until they say so.
+      const asked = await api.waitFor((x) => x.pendingSettings?.includes('drehr.modelPath') === true, 30000);
+      assert.equal(asked.sidecar.kind, 'running');
+      assert.equal(asked.pid, pid, 'the sidecar was not restarted without asking');
+      await vscode.commands.executeCommand('drehr.restartSidecar'); // what the prompt's button does
       const s = await api.waitFor((x) => x.sidecar.kind === 'error', 60000);
+      assert.equal(s.pendingSettings, undefined, 'applied');
       assert.match(s.statusBarText, /error/);
       assert.ok(s.sidecar.kind === 'error' && /model folder is not usable/.test(s.sidecar.message), JSON.stringify(s.sidecar));
       await assert.rejects(api.search('pain'), /could not load its model/);
@@ -240,7 +269,9 @@ suite('DR.EHR extension', function () {
       await cfg().update('modelPath', undefined, vscode.ConfigurationTarget.Workspace);
       await fs.rm(dir, { recursive: true, force: true });
     }
-    await api.waitFor((x) => x.sidecar.kind === 'running', 60000);
+    await api.waitFor((x) => x.pendingSettings?.includes('drehr.modelPath') === true, 30000);
+    await vscode.commands.executeCommand('drehr.restartSidecar');
+    await api.waitFor((x) => x.sidecar.kind === 'running' && x.pendingSettings === undefined, 60000);
     const r = await api.search('moving boxes up and down the basement stairs', { mode: 'bm25' });
     assert.equal(r.hits[0]?.noteId, 'virtassist-d2n002');
   });

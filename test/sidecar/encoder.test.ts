@@ -19,7 +19,7 @@ describe('encoder (onnxruntime, demo model)', function () {
   let enc: Encoder;
   before(async function () {
     requireModel();
-    enc = await Encoder.open({ modelDir, device: 'cpu', threads: 2 }, memoryLogger());
+    enc = await Encoder.open({ modelDir, device: 'cpu', precision: 'fp32', threads: 2 }, memoryLogger());
   });
   after(async () => enc?.close());
 

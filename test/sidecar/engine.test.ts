@@ -110,6 +110,21 @@ describe('engine: index and search (demo model, LanceDB)', function () {
       assert.ok(inRange.includes(hit.snippet.replace(/^… /, '').replace(/ …$/, '')));
     });
 
+    it('getChunks returns chunks by id in the order asked, null for an unknown id (pairs review)', async () => {
+      const r = await engine.search({ query: 'colchicine gout', k: 2, mode: 'bm25' });
+      const [a, b] = r.hits;
+      const got = await engine.getChunks([b.chunkId, 'no-such-chunk', a.chunkId, b.chunkId]);
+      assert.equal(got.length, 4);
+      assert.equal(got[0]?.chunkId, b.chunkId);
+      assert.equal(got[1], null);
+      assert.equal(got[2]?.chunkId, a.chunkId);
+      assert.equal(got[3]?.text, got[0]?.text);
+      assert.equal(got[0]?.source, b.sourcePath);
+      assert.equal(got[0]?.charStart, b.charStart);
+      assert.equal(got[0]?.row, b.row);
+      assert.ok(got[0]!.text.length > 0);
+    });
+
     it('lists patients with note counts', () => {
       const ps = engine.listPatients();
       assert.equal(ps.length, 16);

@@ -2,15 +2,16 @@
  * The DR.EHR encoder: tokenizer + onnxruntime session + pooling, with length-bucketed batches.
  * `Encoder.open` validates the whole model folder (a probe run checks the output against drehr.json's dim).
  */
+import * as fs from 'node:fs';
 import * as ort from 'onnxruntime-node';
-import type { Device, EngineChoice, ModelInfo } from '../../shared/protocol';
+import type { Device, EngineChoice, ModelInfo, Precision } from '../../shared/protocol';
 import { errorMessage, modelInvalid, throwIfAborted } from '../errors';
 import type { Logger } from '../log';
 import { lengthBatches, type BatchLimits } from './batching';
 import { openTorchEncoder } from './engineOpen';
 import { readModelFolder, type ModelFolder } from './modelFolder';
 import { pool } from './pooling';
-import { defaultThreads, openSession } from './session';
+import { defaultThreads, openSession, type Graph } from './session';
 import { TextTokenizer, type TextKind } from './textTokenizer';
 import { padBatch } from './tokenize';
 import type { TorchDtype, TorchEngine } from './torchEngine';
@@ -18,6 +19,8 @@ import type { TorchDtype, TorchEngine } from './torchEngine';
 export interface EncoderOptions {
   modelDir: string;
   device: Device;
+  /** Which graph runs (default 'auto': the int8 graph when the folder has one and the device is CPU). */
+  precision?: Precision;
   /** onnxruntime intra-op threads; default: one per CPU core. */
   threads?: number;
   batch?: Partial<BatchLimits>;
@@ -39,6 +42,31 @@ export interface EmbedOptions {
   onBatch?: (done: number) => void;
 }
 
+/**
+ * The graph to run for a precision setting on a device. 'auto' takes the int8 graph on CPU when drehr.json names
+ * one (a named but missing file is logged and the fp32 graph runs); on CUDA it takes fp32 (onnxruntime's int8
+ * MatMul kernels are CPU kernels). 'int8' without an int8 graph is ModelInvalid with what to do.
+ */
+export function chooseGraph(model: ModelFolder, precision: Precision, device: 'cpu' | 'cuda', log: Logger): Graph {
+  const fp32: Graph = { path: model.onnxPath, rel: model.drehr.onnx, precision: 'fp32' };
+  if (precision === 'fp32') return fp32;
+  const rel = model.drehr.onnxInt8;
+  const int8Path = model.onnxInt8Path;
+  if (precision === 'int8') {
+    if (!rel || !int8Path) {
+      throw modelInvalid(model.dir, 'drehr.json', `has no int8 graph ("onnx_int8") but drehr.precision is int8. Run "python -m drehr_train quantize --model ${model.dir}" or set drehr.precision to auto or fp32`);
+    }
+    if (!fs.existsSync(int8Path)) throw modelInvalid(model.dir, rel, 'file is missing (drehr.json "onnx_int8" names it)');
+    return { path: int8Path, rel, precision: 'int8' };
+  }
+  if (device !== 'cpu' || !rel || !int8Path) return fp32;
+  if (!fs.existsSync(int8Path)) {
+    log.warn(`${rel} (drehr.json "onnx_int8") is missing in ${model.dir}; the fp32 graph runs.`);
+    return fp32;
+  }
+  return { path: int8Path, rel, precision: 'int8' };
+}
+
 export class Encoder {
   readonly limits: BatchLimits;
 
@@ -47,6 +75,7 @@ export class Encoder {
     readonly tokenizer: TextTokenizer,
     private readonly session: ort.InferenceSession | undefined,
     readonly device: 'cpu' | 'cuda',
+    readonly graph: Graph,
     batch: Partial<BatchLimits> | undefined,
     /** The PyTorch child when drehr.engine chose torch (then session is undefined). */
     readonly torch?: TorchEngine,
@@ -60,25 +89,30 @@ export class Encoder {
     const tokenizer = new TextTokenizer(model);
     const torch = await openTorchEncoder(model, tokenizer.ids.pad, opts, log);
     if (torch) {
-      const enc = new Encoder(model, tokenizer, undefined, torch.hello.device, opts.batch, torch, opts.inFlight ?? 4);
+      // The torch engine runs the fp32 weights (in its own dtype): the int8 graph is onnxruntime's.
+      if (opts.precision === 'int8') log.info(`drehr.precision int8 applies to the onnx engine; PyTorch runs ${torch.hello.dtype}.`);
+      const graph: Graph = { path: model.onnxPath, rel: model.drehr.onnx, precision: 'fp32' };
+      const enc = new Encoder(model, tokenizer, undefined, torch.hello.device, graph, opts.batch, torch, opts.inFlight ?? 4);
       await enc.checkProbe(() => torch.close());
       log.info(`Model ${model.drehr.id} loaded on ${torch.hello.device}${torch.hello.gpu ? ` (${torch.hello.gpu})` : ''} by PyTorch ${torch.hello.torch}, ${torch.hello.dtype} (dim ${model.drehr.dim}, ${model.drehr.pooling} pooling).`);
       return enc;
     }
-    const { session, device } = await openSession(model.onnxPath, model.dir, model.drehr.onnx, opts.device, opts.threads ?? defaultThreads(), log);
+    const precision = opts.precision ?? 'auto';
+    const pick = (d: 'cpu' | 'cuda'): Graph => chooseGraph(model, precision, d, log);
+    const { session, device, graph } = await openSession(pick, model.dir, opts.device, opts.threads ?? defaultThreads(), log);
     if (!session.inputNames.includes('input_ids') || !session.inputNames.includes('attention_mask')) {
       await session.release();
-      throw modelInvalid(model.dir, model.drehr.onnx, `inputs are ${session.inputNames.join(', ')}; input_ids and attention_mask are needed`);
+      throw modelInvalid(model.dir, graph.rel, `inputs are ${session.inputNames.join(', ')}; input_ids and attention_mask are needed`);
     }
-    const enc = new Encoder(model, tokenizer, session, device, opts.batch);
+    const enc = new Encoder(model, tokenizer, session, device, graph, opts.batch);
     await enc.checkProbe(() => session.release());
-    log.info(`Model ${model.drehr.id} loaded on ${device} (dim ${model.drehr.dim}, ${model.drehr.pooling} pooling).`);
+    log.info(`Model ${model.drehr.id} loaded on ${device}, ${graph.precision} (${graph.rel}; dim ${model.drehr.dim}, ${model.drehr.pooling} pooling).`);
     return enc;
   }
 
   /** A test run: the output must have drehr.json's dim. On failure the engine is released and ModelInvalid thrown. */
   private async checkProbe(release: () => Promise<void>): Promise<void> {
-    const file = this.torch ? (this.torch.hello.weights ?? this.model.drehr.onnx) : this.model.drehr.onnx;
+    const file = this.torch ? (this.torch.hello.weights ?? this.model.drehr.onnx) : this.graph.rel;
     let probe: Float32Array[];
     try {
       probe = await this.runBatch([this.tokenizer.encode('probe', 'query')]);
@@ -95,7 +129,7 @@ export class Encoder {
   get info(): ModelInfo {
     const d = this.model.drehr;
     const engine = this.torch ? { engine: 'torch' as const, dtype: this.torch.hello.dtype, ...(this.torch.hello.gpu ? { gpu: this.torch.hello.gpu } : {}) } : { engine: 'onnx' as const };
-    return { id: d.id, name: d.name, dir: this.model.dir, dim: d.dim, pooling: d.pooling, trained: d.trained, device: this.device, ...engine, description: d.description };
+    return { id: d.id, name: d.name, dir: this.model.dir, dim: d.dim, pooling: d.pooling, trained: d.trained, device: this.device, precision: this.graph.precision, ...engine, description: d.description };
   }
 
   /** Token ids of each text (prefix, truncation, specials). */

@@ -12,6 +12,8 @@ export interface DrehrJson {
   maxLength: { passage: number; query: number };
   prefix: { query: string; passage: string };
   onnx: string;
+  /** The dynamically quantized graph (`python -m drehr_train quantize`), when the folder has one. */
+  onnxInt8?: string;
   lexicon?: string;
 }
 
@@ -46,6 +48,7 @@ export function parseDrehrJson(raw: unknown): DrehrJson | string {
     maxLength: { passage, query },
     prefix: { query: typeof pf.query === 'string' ? pf.query : '', passage: typeof pf.passage === 'string' ? pf.passage : '' },
     onnx: str('onnx') ?? 'onnx/model.onnx',
+    onnxInt8: str('onnx_int8'),
     lexicon: str('lexicon'),
   };
 }

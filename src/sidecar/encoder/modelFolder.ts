@@ -15,6 +15,8 @@ export interface ModelFolder {
   tokenizerConfig: Record<string, unknown>;
   config: Record<string, unknown>;
   onnxPath: string;
+  /** Absolute path of drehr.json's "onnx_int8" (not checked here: Encoder.open decides whether it is needed). */
+  onnxInt8Path?: string;
 }
 
 function readJson(dir: string, file: string): Record<string, unknown> {
@@ -55,5 +57,6 @@ export function readModelFolder(dir: string): ModelFolder {
   const config = readJson(dir, 'config.json');
   const onnxPath = path.join(dir, parsed.onnx);
   if (!fs.existsSync(onnxPath)) throw modelInvalid(dir, parsed.onnx, 'file is missing');
-  return { dir, drehr: parsed, tokenizerJson, tokenizerConfig, config, onnxPath };
+  const onnxInt8Path = parsed.onnxInt8 ? path.join(dir, parsed.onnxInt8) : undefined;
+  return { dir, drehr: parsed, tokenizerJson, tokenizerConfig, config, onnxPath, ...(onnxInt8Path ? { onnxInt8Path } : {}) };
 }

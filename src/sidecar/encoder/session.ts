@@ -11,9 +11,17 @@ import { EngineError, errorMessage, modelInvalid } from '../errors';
 import { ErrorCodes } from '../../shared/protocol';
 import type { Logger } from '../log';
 
+/** One ONNX graph of a model folder: its absolute path, its path inside the folder, and its precision. */
+export interface Graph {
+  path: string;
+  rel: string;
+  precision: 'fp32' | 'int8';
+}
+
 export interface OpenSession {
   session: ort.InferenceSession;
   device: 'cpu' | 'cuda';
+  graph: Graph;
 }
 
 export function defaultThreads(): number {
@@ -37,11 +45,14 @@ export function cudaMissingReason(): string | undefined {
   return fs.existsSync(path.join(dir, lib)) ? undefined : `the onnxruntime CUDA provider library (${lib}) is not installed`;
 }
 
-export async function openSession(onnxPath: string, modelDir: string, relOnnx: string, device: Device, threads: number, log: Logger): Promise<OpenSession> {
+/** Opens the graph that `pick` chooses for the device that loads (CUDA first unless device is 'cpu'). */
+export async function openSession(pick: (device: 'cpu' | 'cuda') => Graph, modelDir: string, device: Device, threads: number, log: Logger): Promise<OpenSession> {
   const options = (providers: string[]): ort.InferenceSession.SessionOptions => ({
     executionProviders: providers,
     intraOpNumThreads: threads,
     interOpNumThreads: 1,
+    // 'all' lets onnxruntime fuse the int8 graph's DynamicQuantizeLinear + MatMulInteger + Cast + Mul (+ bias Add)
+    // into DynamicQuantizeMatMul (python/drehr_train/quantize.py).
     graphOptimizationLevel: 'all',
   });
   const unavailable = (reason: string): EngineError =>
@@ -54,18 +65,20 @@ export async function openSession(onnxPath: string, modelDir: string, relOnnx: s
   if (missing && device === 'cuda') throw unavailable(missing);
   if (missing) log.info(`CUDA is not available (${missing}); the encoder runs on CPU.`);
   if (device !== 'cpu' && !missing) {
+    const graph = pick('cuda');
     try {
-      return { session: await ort.InferenceSession.create(onnxPath, options(['cuda'])), device: 'cuda' };
+      return { session: await ort.InferenceSession.create(graph.path, options(['cuda'])), device: 'cuda', graph };
     } catch (e) {
       const reason = firstLine(errorMessage(e));
       if (device === 'cuda') throw unavailable(reason);
       log.info(`CUDA is not available (${reason}); the encoder runs on CPU.`);
     }
   }
+  const graph = pick('cpu');
   try {
-    return { session: await ort.InferenceSession.create(onnxPath, options(['cpu'])), device: 'cpu' };
+    return { session: await ort.InferenceSession.create(graph.path, options(['cpu'])), device: 'cpu', graph };
   } catch (e) {
-    throw modelInvalid(modelDir, relOnnx, `onnxruntime cannot load it (${firstLine(errorMessage(e))})`);
+    throw modelInvalid(modelDir, graph.rel, `onnxruntime cannot load it (${firstLine(errorMessage(e))})`);
   }
 }
 

@@ -15,7 +15,7 @@ import { parseNoteFile, tooLargeProblem } from '../notes/parse';
 import type { Chunk, Note } from '../notes/types';
 import type { ChunkRow } from '../store/schema';
 import type { Store } from '../store/store';
-import { emptyManifest, fingerprintChange, planRun, readManifest, writeManifest, type FileEntry, type Fingerprint, type Manifest, type ScannedFile } from './manifest';
+import { emptyManifest, engineTag, fingerprintChange, noteWriter, planRun, readManifest, writeManifest, type FileEntry, type Fingerprint, type Manifest, type ScannedFile } from './manifest';
 import { Scanner, toRel } from './scan';
 
 export interface ProgressUpdate {
@@ -59,15 +59,15 @@ interface Segment {
   last: boolean;
 }
 
-export function fingerprintOf(config: EngineConfig, modelId: string): Fingerprint {
-  return { modelId, chunker: CHUNKER_VERSION, chunking: { ...config.chunking }, columns: { ...config.columns } };
+export function fingerprintOf(config: EngineConfig, modelId: string, precision: 'fp32' | 'int8' = 'fp32'): Fingerprint {
+  return { modelId, precision, chunker: CHUNKER_VERSION, chunking: { ...config.chunking }, columns: { ...config.columns } };
 }
 
 export async function runIndex(ctx: IndexContext, params: IndexParams, onProgress: (p: ProgressUpdate) => void, signal?: AbortSignal): Promise<IndexRunResult> {
   const started = Date.now();
   const { config, store, metaDir, log } = ctx;
   const result: IndexRunResult = { filesScanned: 0, filesIndexed: 0, filesUnchanged: 0, filesRemoved: 0, chunksAdded: 0, chunksRemoved: 0, problems: [], cancelled: false, durationMs: 0 };
-  const fp = fingerprintOf(config, ctx.encoder.info.id);
+  const fp = fingerprintOf(config, ctx.encoder.info.id, ctx.encoder.info.precision);
   const saveManifest = (m: Manifest): void => {
     try {
       writeManifest(metaDir, m);
@@ -308,6 +308,7 @@ async function writeBatch(
       inProgress.add(rel);
     }
   }
+  noteWriter(manifest, engineTag(ctx.encoder.info));
   manifest.pending = [...carryPending, ...inProgress];
   saveManifest(manifest);
   result.chunksAdded += rows.length;

@@ -5,7 +5,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { ChunkingOptions, ColumnMapping, Problem } from '../../shared/protocol';
+import type { ChunkingOptions, ColumnMapping, ModelInfo, Problem } from '../../shared/protocol';
 import { writeFileAtomicSync } from '../../shared/atomicWrite';
 
 export const MANIFEST_FILE = 'manifest.json';
@@ -23,6 +23,8 @@ export interface FileEntry {
 
 export interface Fingerprint {
   modelId: string;
+  /** The graph that wrote the vectors (absent in manifests written before int8 existed: fp32). */
+  precision?: 'fp32' | 'int8';
   chunker: string;
   chunking: ChunkingOptions;
   columns: ColumnMapping;
@@ -35,6 +37,22 @@ export interface Manifest extends Fingerprint {
   lastIndexedAt?: string;
   /** Row count the ANN index was built for (absent: no ANN index). */
   annRows?: number;
+  /**
+   * The engines and precisions that wrote this index's vectors (engineTag), e.g. ["onnx-fp32", "torch-fp16"].
+   * Not part of the fingerprint: onnx and torch give the same vectors within 1e-3 (fp32; fp16 within ~2e-3), so a
+   * change of engine does not re-embed; a change of model does.
+   */
+  writtenBy?: string[];
+}
+
+/** Which engine and precision embed with this model: "onnx-fp32", "torch-fp16", ... */
+export function engineTag(m: Partial<Pick<ModelInfo, 'engine' | 'dtype' | 'precision'>>): string {
+  return `${m.engine ?? 'onnx'}-${m.dtype ?? m.precision ?? 'fp32'}`;
+}
+
+/** Adds the tag of the engine that just wrote rows (kept sorted, each once). Pure. */
+export function noteWriter(m: Manifest, tag: string): void {
+  if (!m.writtenBy?.includes(tag)) m.writtenBy = [...(m.writtenBy ?? []), tag].sort();
 }
 
 export function emptyManifest(fp: Fingerprint): Manifest {
@@ -44,6 +62,7 @@ export function emptyManifest(fp: Fingerprint): Manifest {
 /** Why the manifest's index cannot be reused with this fingerprint (a full re-embed), or undefined. */
 export function fingerprintChange(m: Manifest, fp: Fingerprint): string | undefined {
   if (m.modelId !== fp.modelId) return `the model changed (${m.modelId} → ${fp.modelId})`;
+  if ((m.precision ?? 'fp32') !== (fp.precision ?? 'fp32')) return `the model precision changed (${m.precision ?? 'fp32'} → ${fp.precision ?? 'fp32'})`;
   if (m.chunker !== fp.chunker || JSON.stringify(m.chunking) !== JSON.stringify(fp.chunking)) return 'the chunking settings changed';
   if (JSON.stringify(m.columns) !== JSON.stringify(fp.columns)) return 'the CSV/JSONL column mapping changed';
   return undefined;

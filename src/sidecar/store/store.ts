@@ -12,7 +12,7 @@ import { isUri } from '../../shared/defaults';
 import { BUILD_STALL_MS, watchBuild } from './buildWatch';
 import { tableDamage } from './integrity';
 import { ANN_MIN_ROWS, annParams, annSearchParams } from './ann';
-import { equals, sourceFilters, sqlString, underFolder } from './filters';
+import { equals, inList, sourceFilters, sqlString, underFolder } from './filters';
 import { chunkSchema, RESULT_COLUMNS, TABLE_NAME, type ChunkRow } from './schema';
 
 /** A row as searches return it (no vector). */
@@ -267,6 +267,24 @@ export class Store {
     const t = this.table;
     const rows = await this.guard(() => t.query().where(equals('note_id', noteId)).select(RESULT_COLUMNS).limit(1).toArray());
     return rows.length ? plain(rows[0] as StoredChunk) : undefined;
+  }
+
+  /** A chunk's stored vector (Find Similar Passages), undefined when the chunk is not in the table. */
+  async vectorOf(chunkId: string): Promise<Float32Array | undefined> {
+    if (!this.table) return undefined;
+    const t = this.table;
+    const rows = await this.guard(() => t.query().where(equals('id', chunkId)).select(['vector']).limit(1).toArray());
+    if (rows.length === 0) return undefined;
+    const v = (rows[0] as { vector: ArrayLike<number> | { toArray(): ArrayLike<number> } }).vector;
+    return Float32Array.from('toArray' in v ? v.toArray() : v);
+  }
+
+  /** The chunks with these ids (any order; missing ids are simply absent). */
+  async chunksByIds(ids: readonly string[]): Promise<StoredChunk[]> {
+    if (!this.table || ids.length === 0) return [];
+    const t = this.table;
+    const rows = await this.guard(() => t.query().where(inList('id', ids)).select(RESULT_COLUMNS).limit(ids.length).toArray());
+    return rows.map((r) => plain(r as StoredChunk));
   }
 
   /** Every chunk id (tests, benchmarks: compare two indexes). */

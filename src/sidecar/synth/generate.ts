@@ -9,7 +9,7 @@ import { PAIRS_FORMAT, type EntityType, type Pair } from '../../shared/pairs';
 import type { SynthGenerateResult } from '../../shared/protocol';
 import { CancelledError, errorMessage } from '../errors';
 import type { Graph } from '../graph/graph';
-import type { EntityMatcher } from '../graph/matcher';
+import type { EntityMatch, EntityMatcher } from '../graph/matcher';
 import { parseAnswer } from './answerParser';
 import { findEvidence, mentionsOf, type TermIndex } from './evidence';
 import { chunkFields, graphPairs } from './graphGenerator';
@@ -17,7 +17,8 @@ import { pairId } from './ids';
 import type { IndexChunk } from './indexChunks';
 import { LlmError, type LlmClient } from './llmClient';
 import { PairsOutput } from './pairsOutput';
-import { buildMessages, PROMPT_SHA, PROMPT_VERSION } from './prompt';
+import { buildMessages, PROMPT_FILE_SUFFIX, PROMPT_SHA, PROMPT_VERSION, promptRecord } from './prompt';
+import { writeFileAtomicSync } from '../../shared/atomicWrite';
 
 export interface LoadedGraph {
   path: string;
@@ -48,10 +49,10 @@ export interface GenerateRun {
 export const STOP_AFTER_FAILURES = 8;
 
 /** An LLM answer → the pairs of one (chunk, type) call. */
-export function llmPairs(chunk: IndexChunk, type: EntityType, answer: string, model: string, graph: LoadedGraph | undefined): Pair[] {
+export function llmPairs(chunk: IndexChunk, type: EntityType, answer: string, model: string, graph: LoadedGraph | undefined, known?: readonly EntityMatch[]): Pair[] {
   const parsed = parseAnswer(answer);
   const base = chunkFields(chunk);
-  const mentions = graph ? mentionsOf(graph.matcher, chunk.text) : [];
+  const mentions = known ?? (graph ? mentionsOf(graph.matcher, chunk.text) : []);
   const out: Pair[] = [];
   for (const entity of parsed.entities) {
     const evidence = findEvidence(chunk.text, entity, graph?.terms, mentions);
@@ -109,10 +110,13 @@ export async function runGeneration(run: GenerateRun, onProgress: (p: GeneratePr
       }
     } else {
       const llm = run.llm;
+      writeFileAtomicSync(run.outPath + PROMPT_FILE_SUFFIX, JSON.stringify(promptRecord(), null, 2) + '\n');
       let next = 0;
       let consecutive = 0;
       let succeeded = false;
       const stop = new AbortController();
+      // the chunk's graph mentions, shared by its (chunk, type) calls
+      const mentionCache = new Map<string, EntityMatch[]>();
       const both = signal ? AbortSignal.any([signal, stop.signal]) : stop.signal;
       const worker = async (): Promise<void> => {
         while (next < todo.length && !both.aborted) {
@@ -121,7 +125,12 @@ export async function runGeneration(run: GenerateRun, onProgress: (p: GeneratePr
             const c = await llm.complete(buildMessages(chunk.text, type), both);
             result.promptTokens += c.usage?.prompt_tokens ?? 0;
             result.completionTokens += c.usage?.completion_tokens ?? 0;
-            record(chunk, type, llmPairs(chunk, type, c.text, llm.config.model, run.graph), c.usage);
+            let mentions = mentionCache.get(chunk.id);
+            if (!mentions) {
+              if (mentionCache.size >= 256) mentionCache.clear();
+              mentionCache.set(chunk.id, (mentions = mentionsOf(run.graph.matcher, chunk.text)));
+            }
+            record(chunk, type, llmPairs(chunk, type, c.text, llm.config.model, run.graph, mentions), c.usage);
             consecutive = 0;
             succeeded = true;
           } catch (e) {

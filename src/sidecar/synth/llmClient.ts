@@ -7,7 +7,7 @@
  * Privacy: only loopback hosts unless `allowRemote`; no error message, log line or exception carries the prompt,
  * the answer or any response body (status, host and counts only).
  */
-import type { TokenUsage } from '../../shared/pairs';
+import { isLoopbackUrl, type TokenUsage } from '../../shared/pairs';
 import { CancelledError } from '../errors';
 import { TEMPERATURE, type ChatMessage } from './prompt';
 
@@ -26,6 +26,8 @@ export interface LlmConfig {
   baseDelayMs?: number;
   maxDelayMs?: number;
   maxTokens?: number;
+  /** Called before each back-off wait (tests, logs): never carries text. */
+  onRetry?: (info: { attempt: number; delayMs: number; status?: number }) => void;
 }
 
 export const LLM_DEFAULTS = { concurrency: 4, timeoutSeconds: 120, maxRetries: 4, baseDelayMs: 1000, maxDelayMs: 60_000 };
@@ -44,16 +46,8 @@ export class LlmError extends Error {
   }
 }
 
-export function isLoopback(url: string): boolean {
-  let host: string;
-  try {
-    host = new URL(url).hostname.toLowerCase();
-  } catch {
-    return false;
-  }
-  host = host.replace(/^\[|\]$/g, '');
-  return host === 'localhost' || host.endsWith('.localhost') || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host) || host === '0:0:0:0:0:0:0:1';
-}
+/** Loopback only unless allowRemote (the one declaration is in src/shared/pairs.ts). */
+export const isLoopback = isLoopbackUrl;
 
 /** The chat-completions URL of a base URL; throws a message a user can act on. */
 export function completionsUrl(endpoint: string, allowRemote: boolean): string {
@@ -169,6 +163,7 @@ export class LlmClient {
       }
       this.totals.retries++;
       const delay = Math.min(cap, r.retryAfterMs ?? base * 2 ** attempt);
+      this.config.onRetry?.({ attempt: attempt + 1, delayMs: delay, status: r.error.status });
       await sleep(delay, signal);
     }
   }

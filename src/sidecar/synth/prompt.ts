@@ -42,3 +42,10 @@ export function buildMessages(chunkText: string, type: EntityType): ChatMessage[
     { role: 'user', content: USER_TEMPLATE.replace('{{TYPE}}', TYPE_WORDS[type]).replace('{{CHUNK}}', () => chunkText) },
   ];
 }
+
+/** `<pairs>.prompt.json`: the exact prompt the pairs' `prompt_sha` names, written beside an LLM run's pairs. */
+export const PROMPT_FILE_SUFFIX = '.prompt.json';
+
+export function promptRecord(): { prompt_version: string; prompt_sha: string; temperature: number; system: string; user: string; types: Record<EntityType, string> } {
+  return { prompt_version: PROMPT_VERSION, prompt_sha: PROMPT_SHA, temperature: TEMPERATURE, system: SYSTEM_PROMPT, user: USER_TEMPLATE, types: TYPE_WORDS };
+}

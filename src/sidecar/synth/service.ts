@@ -95,7 +95,17 @@ export async function synthGenerate(
     throw new EngineError(ErrorCodes.BadRequest, `The knowledge graph ${graphPath} cannot be read: ${errorMessage(e)}`);
   }
   const chunks = await readIndexChunks(engine.config.indexLocation);
-  return runGeneration({ chunks, types: p.types, outPath: p.outPath, graph, llm }, onProgress, signal).then((r) => ({ ...r, durationMs: Date.now() - started }));
+  const r = await runGeneration({ chunks, types: p.types, outPath: p.outPath, graph, llm }, onProgress, signal);
+  const warning = insideNotes(engine.config.workspaceRoot, p.outPath);
+  return { ...r, messages: warning ? [warning, ...r.messages] : r.messages, durationMs: Date.now() - started };
+}
+
+/** A pairs file inside the notes folder (not under .drehr/) is indexed as notes by the next index run. */
+export function insideNotes(root: string, file: string): string | undefined {
+  const rel = path.relative(root, file);
+  if (rel.startsWith('..') || path.isAbsolute(rel)) return undefined;
+  if (rel.split(path.sep).includes('.drehr')) return undefined;
+  return `the pairs file is inside the notes folder (${rel.split(path.sep).join('/')}), so indexing reads it as notes: keep pairs under .drehr/ or outside the folder`;
 }
 
 function emptyResult(p: SynthGenerateParams, graphPath: string, cancelled: boolean, started: number): SynthGenerateResult {

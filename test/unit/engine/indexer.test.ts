@@ -64,6 +64,8 @@ describe('indexer logic', () => {
     it('detects model, chunking and column changes', () => {
       assert.equal(fingerprintChange(emptyManifest(fp), fp), undefined);
       assert.match(String(fingerprintChange(emptyManifest(fp), { ...fp, modelId: 'm2' })), /model changed/);
+      assert.match(String(fingerprintChange(emptyManifest(fp), { ...fp, precision: 'int8' })), /precision changed \(fp32 → int8\)/);
+      assert.equal(fingerprintChange(emptyManifest(fp), { ...fp, precision: 'fp32' }), undefined, 'a manifest without precision was written by fp32');
       assert.match(String(fingerprintChange(emptyManifest(fp), { ...fp, chunking: { ...fp.chunking, words: 50 } })), /chunking/);
       assert.match(String(fingerprintChange(emptyManifest(fp), { ...fp, columns: { ...fp.columns, text: 'body' } })), /column/);
     });

@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { annParams, annSearchParams } from '../../../src/sidecar/store/ann';
 import { equals, inList, searchFilter, sourceFilters, sqlString, underFolder } from '../../../src/sidecar/store/filters';
-import { reciprocalRankFusion } from '../../../src/sidecar/store/rrf';
+import { HYBRID_FUSION, fuse, fusionLabel, parseFusion, reciprocalRankFusion } from '../../../src/sidecar/store/rrf';
 import { highlightRanges, makeSnippet, queryTerms } from '../../../src/sidecar/store/snippet';
 
 describe('store logic', () => {
@@ -43,6 +43,52 @@ describe('store logic', () => {
     });
     it('handles empty lists', () => {
       assert.deepEqual(reciprocalRankFusion([[], []], (x: string) => x), []);
+    });
+  });
+
+  describe('weighted and score-normalized fusion', () => {
+    type S = { id: string; s: number };
+    const dense: S[] = [{ id: 'a', s: 0.9 }, { id: 'b', s: 0.8 }, { id: 'c', s: 0.1 }];
+    const bm25: S[] = [{ id: 'c', s: 12 }, { id: 'd', s: 11 }, { id: 'a', s: 2 }];
+    const run = (spec: Parameters<typeof fuse>[3]) => fuse<S>([dense, bm25], (x) => x.id, (x) => x.s, spec);
+
+    it('weighted RRF: w_i / (k + rank), by hand', () => {
+      const f = run({ kind: 'rrf', k: 1, weights: [3, 1] });
+      const byId = Object.fromEntries(f.map((x) => [x.item.id, x.score]));
+      assert.ok(Math.abs(byId.a - (3 / 2 + 1 / 4)) < 1e-12);
+      assert.ok(Math.abs(byId.c - (3 / 4 + 1 / 2)) < 1e-12);
+      assert.ok(Math.abs(byId.d - 1 / 3) < 1e-12);
+      assert.deepEqual(f.map((x) => x.item.id), ['a', 'c', 'b', 'd']);
+      // equal weights are plain RRF
+      assert.deepEqual(run({ kind: 'rrf', k: 60, weights: [1, 1] }).map((x) => x.item.id), reciprocalRankFusion([dense, bm25], (x) => x.id).map((x) => x.item.id));
+    });
+
+    it('min-max: each list scaled to [0, 1], a missing item counts 0', () => {
+      const f = run({ kind: 'minmax', weights: [0.5, 0.5] });
+      const byId = Object.fromEntries(f.map((x) => [x.item.id, x.score]));
+      // dense: a 1, b 0.875, c 0; bm25: c 1, d 0.9, a 0
+      assert.ok(Math.abs(byId.a - 0.5) < 1e-12);
+      assert.ok(Math.abs(byId.b - 0.4375) < 1e-12);
+      assert.ok(Math.abs(byId.c - 0.5) < 1e-12);
+      assert.ok(Math.abs(byId.d - 0.45) < 1e-12);
+      assert.deepEqual(f.map((x) => x.item.id), ['a', 'c', 'd', 'b']);
+    });
+
+    it('z-score: a missing item counts the list minimum; a list of equal scores adds nothing', () => {
+      const f = fuse<S>([[{ id: 'x', s: 1 }, { id: 'y', s: 1 }], [{ id: 'y', s: 5 }, { id: 'z', s: 1 }]], (x) => x.id, (x) => x.s, { kind: 'zscore', weights: [1, 1] });
+      const byId = Object.fromEntries(f.map((x) => [x.item.id, x.score]));
+      assert.equal(byId.y, 1);
+      assert.equal(byId.z, -1);
+      assert.equal(byId.x, -1, 'x: 0 from the flat list, the second list floor -1');
+    });
+
+    it('parses specs and labels them; refuses nonsense', () => {
+      assert.deepEqual(parseFusion('rrf'), HYBRID_FUSION);
+      assert.deepEqual(parseFusion('rrf:k=20,w=0.75'), { kind: 'rrf', k: 20, weights: [0.75, 0.25] });
+      assert.deepEqual(parseFusion('minmax:w=0.4'), { kind: 'minmax', weights: [0.4, 0.6] });
+      assert.equal(fusionLabel(parseFusion('rrf:k=20,w=0.75')), 'rrf k=20 w=0.75');
+      assert.equal(fusionLabel(parseFusion('zscore')), 'zscore');
+      for (const bad of ['rank', 'rrf:k=x', 'minmax:k=3', 'rrf:w=2', 'rrf:q=1']) assert.throws(() => parseFusion(bad), /fusion/, bad);
     });
   });
 

@@ -1,5 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { decideEngine, noNvidiaReason } from '../../../src/sidecar/encoder/engineChoice';
+import { emptyManifest, engineTag, fingerprintChange, noteWriter } from '../../../src/sidecar/indexer/manifest';
 import { decodeEmbeddings, embedFrame, FrameReader, HEADER_BYTES, writeHeader } from '../../../src/sidecar/encoder/torchEngine';
 
 describe('PyTorch engine framing', () => {
@@ -58,5 +59,17 @@ describe('engine choice', () => {
     assert.match(noNvidiaReason('linux', () => false) ?? '', /no NVIDIA driver/);
     assert.equal(noNvidiaReason('linux', (p) => p === '/proc/driver/nvidia'), undefined);
     assert.equal(noNvidiaReason('win32', () => false), undefined);
+  });
+});
+
+describe('manifest: which engine wrote the index', () => {
+  it('records each engine and precision once, and a change of engine does not re-embed', () => {
+    const fp = { modelId: 'm', chunker: 'c', chunking: { words: 100, overlap: 10, minWords: 50 }, columns: { text: '', patientId: '', noteId: '', noteType: '', date: '' } };
+    const m = emptyManifest(fp);
+    noteWriter(m, engineTag({ engine: 'torch', dtype: 'fp16' }));
+    noteWriter(m, engineTag({}));
+    noteWriter(m, engineTag({ engine: 'onnx' }));
+    assert.deepEqual(m.writtenBy, ['onnx-fp32', 'torch-fp16']);
+    assert.equal(fingerprintChange(m, fp), undefined);
   });
 });

@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { evalCommand, EXIT, reportDir } from '../../../src/eval/cli';
 import { evaluate, RefusedError, DEFAULT_CHUNKING, type EvaluateOptions } from '../../../src/eval/evaluate';
 import { parseEvalArgs } from '../../../src/eval/args';
+import { parseFusion } from '../../../src/sidecar/store/rrf';
 import { rankerSearch, type EvalReport } from '../../../src/shared/webview-eval';
 import { fakeEngine } from './fakeEngine';
 
@@ -74,6 +75,20 @@ describe('eval/evaluate and drehr eval', () => {
     assert.equal(log[log.length - 1], 'close');
     // the whole corpus fits the default depth, so notes are ranked from the corpus ranking: no per-note search
     assert.ok(!log.some((l) => /search:\w+:A/.test(l)));
+  });
+
+  it('--fusion: each hybrid ranker again per fusion, from one dense and one BM25 search per query', async () => {
+    const log: string[] = [];
+    const report = await evaluate(
+      { ...base(makeBench(root)), rankers: ['bm25', 'hybrid'], fusions: [parseFusion('rrf:k=60'), parseFusion('minmax:w=0.3')] },
+      async (c) => fakeEngine(c, log),
+    );
+    assert.deepEqual(report.results.map((r) => [r.ranker, r.fusion]), [['bm25', undefined], ['hybrid', undefined], ['hybrid', 'rrf k=60'], ['hybrid', 'minmax w=0.30']]);
+    // asthma's chunks lead both the fake's dense and BM25 rankings, so every fusion keeps them first
+    for (const r of report.results.slice(2)) assert.equal(r.multi[0].scores.mrr, 1);
+    // two fusions, one dense and one bm25 search per query (memoized)
+    const fusedSearches = log.filter((l) => l === 'search:dense:*').length;
+    assert.equal(fusedSearches, report.counts.queriesEvaluated);
   });
 
   it('falls back to per-note searches when the corpus ranking is cut short', async () => {
@@ -154,5 +169,8 @@ describe('eval/evaluate and drehr eval', () => {
     assert.throws(() => parseEvalArgs(['--bench', 'b', '--chunking', '10,10,5']), /OVERLAP < WORDS/);
     assert.throws(() => parseEvalArgs(['--model', 'm']), /--bench DIR is required/);
     assert.throws(() => parseEvalArgs(['--bench', 'b', '--frobnicate']), /unknown argument/);
+    assert.equal(parseEvalArgs(['--bench', 'b']).precision, 'auto');
+    assert.equal(parseEvalArgs(['--bench', 'b', '--precision', 'int8']).precision, 'int8');
+    assert.throws(() => parseEvalArgs(['--bench', 'b', '--precision', 'fp16']), /auto, fp32 or int8/);
   });
 });

@@ -35,6 +35,7 @@ class FakeTime implements Timers {
 function setup(o: { up?: () => boolean; fail?: () => boolean } = {}) {
   const time = new FakeTime();
   const batches: string[][] = [];
+  const errors: Array<{ message: string; paths: string[]; retryInMs: number }> = [];
   let release: (() => void) | undefined;
   let hold = false;
   const sent: Promise<void>[] = [];
@@ -48,12 +49,15 @@ function setup(o: { up?: () => boolean; fail?: () => boolean } = {}) {
       sent.push(p.catch(() => undefined));
       return p;
     },
+    onError: (e, paths, retryInMs) => errors.push({ message: (e as Error).message, paths, retryInMs }),
+    retry: { initialMs: 2000, maxMs: 8000, stableMs: Number.POSITIVE_INFINITY },
     timers: time,
     now: () => time.now,
   });
   return {
     time,
     batches,
+    errors,
     q,
     holdNext: () => (hold = true),
     release: () => {
@@ -111,7 +115,7 @@ describe('watcher change queue', () => {
     assert.deepEqual(t.batches, [[P('a.md')]]);
   });
 
-  it('queues a failed batch again', async () => {
+  it('queues a failed batch again, reports the error, and retries with back-off', async () => {
     let fail = true;
     const t = setup({ fail: () => fail });
     t.q.add(P('a.md'));
@@ -119,12 +123,34 @@ describe('watcher change queue', () => {
     await t.settle();
     assert.equal(t.batches.length, 1);
     assert.equal(t.q.size, 1, 're-queued');
-    fail = false;
+    assert.deepEqual(t.errors, [{ message: 'down', paths: [P('a.md')], retryInMs: 2000 }]);
+    // A resume (the sidecar's state changes often) does not bypass the back-off.
     t.q.resume();
+    t.time.advance(1999);
+    await t.settle();
+    assert.equal(t.batches.length, 1, 'not before the back-off');
+    t.time.advance(1);
+    await t.settle();
+    assert.equal(t.batches.length, 2, 'retried by itself, without a resume');
+    assert.equal(t.errors[1]?.retryInMs, 4000, 'the delay doubles while batches keep failing');
+    t.time.advance(4000);
+    await t.settle();
+    assert.equal(t.errors[2]?.retryInMs, 8000);
+    t.time.advance(8000);
+    await t.settle();
+    assert.equal(t.errors[3]?.retryInMs, 8000, 'capped');
+    fail = false;
+    t.time.advance(8000);
+    await t.settle();
+    assert.deepEqual(t.batches.at(-1), [P('a.md')]);
+    assert.equal(t.q.size, 0);
+    assert.equal(t.errors.length, 4);
+    // A success resets the back-off: the next failure waits the initial delay again.
+    fail = true;
+    t.q.add(P('b.md'));
     t.time.advance(500);
     await t.settle();
-    assert.deepEqual(t.batches[1], [P('a.md')]);
-    assert.equal(t.q.size, 0);
+    assert.equal(t.errors.at(-1)?.retryInMs, 2000);
   });
 
   it('sends one batch at a time: changes during a run go in the next one', async () => {

@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import {
   DEFAULT_EXCLUDE,
   DEFAULT_INCLUDE,
+  engineChange,
   engineConfig,
   indexLocation,
   readConfig,
@@ -17,6 +18,7 @@ describe('host config', () => {
     assert.deepEqual(warnings, []);
     assert.equal(config.modelPath, '');
     assert.equal(config.device, 'auto');
+    assert.equal(config.precision, 'auto');
     assert.deepEqual(config.include, DEFAULT_INCLUDE);
     assert.deepEqual(config.exclude, DEFAULT_EXCLUDE);
     assert.deepEqual(config.chunking, { words: 100, overlap: 10, minWords: 50 });
@@ -39,6 +41,10 @@ describe('host config', () => {
     assert.equal(config.modelPath, '');
     assert.equal(warnings.length, 5);
     assert.ok(warnings.some((w) => w.includes('drehr.device') && w.includes('auto, cpu, cuda')));
+    const bad = readConfig(settingsReader({ precision: 'fp16' }));
+    assert.equal(bad.config.precision, 'auto');
+    assert.ok(bad.warnings.some((w) => w.includes('drehr.precision') && w.includes('auto, fp32, int8')));
+    assert.equal(readConfig(settingsReader({ precision: 'int8' })).config.precision, 'int8');
   });
 
   it('clamps numbers into range and keeps chunking consistent', () => {
@@ -89,6 +95,7 @@ describe('host config', () => {
     assert.equal(e.indexLocation, path.join('/ws', '.drehr', 'index'));
     assert.equal(e.workspaceRoot, '/ws');
     assert.equal(e.maxFileBytes, 64 * 1024 * 1024);
+    assert.equal(e.precision, 'auto');
     assert.deepEqual(e.columns, { text: '', patientId: '', noteId: '', noteType: '', date: '' });
     const custom = readConfig(settingsReader({ modelPath: 'runs/a/model', 'index.location': 's3://b/i', 'columns.text': 'TEXT' })).config;
     const e2 = engineConfig(custom, { workspaceRoot: '/ws', extensionPath: '/ext' });
@@ -103,11 +110,29 @@ describe('host config', () => {
     assert.equal(restartNeed(affects(['drehr.modelPath'])), 'restart');
     assert.equal(restartNeed(affects(['drehr.device'])), 'restart');
     assert.equal(restartNeed(affects(['drehr.chunking.words'])), 'reinitialize');
+    assert.equal(restartNeed(affects(['drehr.precision'])), 'reinitialize'); // a new Initialize opens a new encoder
     assert.equal(restartNeed(affects(['drehr.columns.text'])), 'reinitialize');
     assert.equal(restartNeed(affects(['drehr.notes.include'])), 'reinitialize');
     assert.equal(restartNeed(affects(['drehr.index.location'])), 'reinitialize');
     assert.equal(restartNeed(affects(['drehr.search.mode'])), 'none');
+    assert.equal(restartNeed(affects(['drehr.search.queryExpansion'])), 'none', 'every search sends expand');
     assert.equal(restartNeed(affects(['drehr.index.watch'])), 'none');
     assert.equal(restartNeed(affects(['editor.fontSize'])), 'none');
+  });
+});
+
+describe('host config: what a change asks of the sidecar', () => {
+  const base = engineConfig(readConfig(settingsReader({})).config, { workspaceRoot: '/ws', extensionPath: '/ext' });
+  it('nothing when the sidecar runs with these settings, or has none yet', () => {
+    assert.deepEqual(engineChange(base, { ...base }), { need: 'none', keys: [] });
+    assert.deepEqual(engineChange(undefined, base), { need: 'none', keys: [] });
+  });
+  it('query expansion never needs the sidecar (each search sends expand)', () => {
+    assert.deepEqual(engineChange(base, { ...base, queryExpansion: !base.queryExpansion }), { need: 'none', keys: [] });
+  });
+  it('a new process for the model or device, a new Initialize for the rest; names the settings', () => {
+    assert.deepEqual(engineChange(base, { ...base, chunking: { ...base.chunking, words: 80 } }), { need: 'reinitialize', keys: ['drehr.chunking'] });
+    assert.deepEqual(engineChange(base, { ...base, include: ['**/*.txt'], modelDir: '/m2' }), { need: 'restart', keys: ['drehr.modelPath', 'drehr.notes.include'] });
+    assert.deepEqual(engineChange(base, { ...base, device: 'cuda' }), { need: 'restart', keys: ['drehr.device'] });
   });
 });

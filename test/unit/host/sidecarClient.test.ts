@@ -22,8 +22,10 @@ const conn = rpc.createMessageConnection(new rpc.StreamMessageReader(process.std
 const mode = process.env.FAKE_MODE || 'ok';
 const status = { state: 'ready', location: '/i', notes: 1, chunks: 2, patients: 1, modelId: 'm', modelMismatch: false, hasAnnIndex: false, hasFtsIndex: true };
 process.stderr.write('fake sidecar up\\n');
-conn.onRequest('drehr/initialize', (cfg) => {
+conn.onRequest('drehr/initialize', async (cfg) => {
   conn.sendNotification('drehr/log', { level: 'warn', message: 'init for ' + cfg.workspaceRoot });
+  // A reload that takes a while (a new model, a large index to open).
+  if (cfg.workspaceRoot.startsWith('/slow')) await new Promise((r) => setTimeout(r, 300));
   if (mode === 'badmodel') throw new rpc.ResponseError(-32010, 'bad model', { modelDir: cfg.modelDir, file: 'tokenizer.json', reason: 'missing' });
   return { sidecarVersion: 'fake', model: { id: 'm', name: 'M', dir: cfg.modelDir, dim: 8, pooling: 'mean', trained: false, device: 'cpu' }, index: status };
 });
@@ -125,11 +127,11 @@ describe('sidecar client (fake sidecar)', function () {
     client = undefined;
   });
 
-  function make(mode = 'ok'): SidecarClient {
+  function make(mode = 'ok', config: () => EngineConfig = () => engine): SidecarClient {
     client = new SidecarClient({
       script,
       execPath: process.execPath,
-      engineConfig: () => engine,
+      engineConfig: config,
       log,
       backoff: { initialMs: 50, maxMs: 200, stableMs: 60000 },
       env: { FAKE_MODE: mode },
@@ -153,6 +155,34 @@ describe('sidecar client (fake sidecar)', function () {
     assert.deepEqual(progress, ['search']);
     assert.ok(log.lines.includes('warn [sidecar] init for /ws'), log.lines.join('\n'));
     assert.ok(log.lines.includes('info [sidecar] fake sidecar up'), log.lines.join('\n'));
+  });
+
+  it('requests made during a reload wait for it instead of failing', async () => {
+    let cfg = engine;
+    const c = make('ok', () => cfg);
+    await c.start();
+    cfg = { ...engine, workspaceRoot: '/slow-reload' };
+    const reload = c.reinitialize();
+    assert.equal(c.state.kind, 'starting');
+    const r = await c.request(Search, { query: 'during', k: 5, mode: 'bm25' });
+    assert.equal(r.expansions[0], `during:${c.pid}`);
+    await reload;
+    assert.equal(c.state.kind, 'running');
+  });
+
+  it('overlapping reloads merge: one more Initialize, with the newest settings', async () => {
+    let cfg = engine;
+    const c = make('ok', () => cfg);
+    await c.start();
+    cfg = { ...engine, workspaceRoot: '/slow-1' };
+    const first = c.reinitialize();
+    cfg = { ...engine, workspaceRoot: '/slow-2' };
+    const second = c.reinitialize();
+    const third = c.reinitialize();
+    await Promise.all([first, second, third]);
+    const inits = log.lines.filter((l) => l.includes('init for'));
+    assert.deepEqual(inits, ['warn [sidecar] init for /ws', 'warn [sidecar] init for /slow-1', 'warn [sidecar] init for /slow-2']);
+    assert.equal(c.state.kind, 'running');
   });
 
   it('a cancelled request rejects at once and the sidecar sees the cancellation', async () => {

@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import type { IndexStatus, InitializeResult } from '../../../src/shared/protocol';
-import { ProgressTracker, statusView } from '../../../src/views/statusText';
+import { engineLabel, ProgressTracker, statusView } from '../../../src/views/statusText';
 
 const ready: IndexStatus = {
   state: 'ready',
@@ -21,6 +21,14 @@ describe('status bar text', () => {
     assert.equal(v.text, '$(database) DR.EHR: 1,234 chunks');
     assert.equal(v.severity, 'normal');
     assert.match(v.tooltip, /12 notes, 1,234 chunks, 5 patients/);
+  });
+
+  it('the tooltip names the engine, device and precision', () => {
+    const model = { id: 'm1', name: 'M', dir: '/m', dim: 32, pooling: 'mean', trained: true, device: 'cuda', engine: 'torch', dtype: 'fp16', gpu: 'NVIDIA H100', precision: 'fp32' } as const;
+    assert.equal(engineLabel(model), 'torch · cuda · fp16 (NVIDIA H100)');
+    assert.equal(engineLabel({ ...model, engine: undefined, dtype: undefined, gpu: undefined, device: 'cpu', precision: 'int8' }), 'onnx · cpu · int8');
+    const v = statusView({ kind: 'running', init: { model } as unknown as InitializeResult }, ready);
+    assert.match(v.tooltip, /Engine: torch · cuda · fp16 \(NVIDIA H100\)/);
   });
 
   it('indexing shows the percentage and wins over everything', () => {

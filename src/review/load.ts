@@ -1,0 +1,77 @@
+/**
+ * Opening a review from disk, node only (no vscode): the pairs file, the suspicion scores beside it and the
+ * label log, with every problem turned into a one-line notice (file, line number, count; never content).
+ * Used by the review editor and by bench/pairsReviewBench.ts.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { labelsPathFor, suspicionPathFor, type Suspicion } from '../shared/pairs';
+import { LabelLog } from './labelLog';
+import { LabelLogTooNewError, LabelState } from './labels';
+import { parsePairs, parseSuspicion, type LineProblem } from './pairsFile';
+import { ReviewSession } from './session';
+
+export interface LoadedReview {
+  session: ReviewSession;
+  /** Undefined when the label log cannot be written by this version (readOnly says why). */
+  log: LabelLog | undefined;
+  notices: string[];
+  readOnly?: string;
+  /** The order and filter a webview remembered were applied once (the host's session wins afterwards). */
+  restored?: boolean;
+}
+
+export function describeProblems(file: string, problems: readonly LineProblem[], max = 5): string[] {
+  if (problems.length === 0) return [];
+  const shown = problems.slice(0, max).map((p) => `${path.basename(file)} line ${p.line}: ${p.message}`);
+  if (problems.length > max) shown.push(`${path.basename(file)}: ${problems.length - max} more problem lines`);
+  return shown;
+}
+
+export function readScores(pairsPath: string): { scores: Map<string, Suspicion>; notices: string[] } {
+  const file = suspicionPathFor(pairsPath);
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { scores: new Map(), notices: [] };
+    return { scores: new Map(), notices: [`${path.basename(file)} cannot be read (${(e as Error).message}); scores from the pairs file only.`] };
+  }
+  const r = parseSuspicion(text);
+  return { scores: r.scores, notices: describeProblems(file, r.problems) };
+}
+
+/** A read-only label sink for a log this version must not write. */
+class ReadOnlyLabels {
+  constructor(readonly state: LabelState, private readonly why: string) {}
+  append(): void {
+    throw new Error(this.why);
+  }
+}
+
+export function loadReview(pairsPath: string, reviewer: string, options: { seed?: number } = {}): LoadedReview {
+  const text = fs.readFileSync(pairsPath, 'utf8');
+  const parsed = parsePairs(text);
+  const notices = describeProblems(pairsPath, parsed.problems);
+  if (parsed.pairs.length === 0) notices.unshift(`${path.basename(pairsPath)} holds no pairs${parsed.problems.length ? ' that could be read' : ''}.`);
+  const labelsPath = labelsPathFor(pairsPath);
+  let log: LabelLog | undefined;
+  let readOnly: string | undefined;
+  let session: ReviewSession;
+  try {
+    log = LabelLog.open(labelsPath);
+    notices.push(...describeProblems(labelsPath, log.problems));
+    session = new ReviewSession(parsed.pairs, log, reviewer, options);
+  } catch (e) {
+    if (!(e instanceof LabelLogTooNewError)) throw e;
+    readOnly = e.message;
+    notices.unshift(e.message);
+    // The refused log is not read at all: the pairs can be browsed, not labelled.
+    const empty = new ReadOnlyLabels(new LabelState(), e.message);
+    session = new ReviewSession(parsed.pairs, empty, reviewer, options);
+  }
+  const scores = readScores(pairsPath);
+  notices.push(...scores.notices);
+  if (scores.scores.size) session.setScores(scores.scores);
+  return { session, log, notices, ...(readOnly ? { readOnly } : {}) };
+}
