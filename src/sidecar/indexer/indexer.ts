@@ -1,6 +1,8 @@
 /**
  * One index run: scan, plan against the manifest, then batch by batch read → chunk → embed → write, recording
- * each batch in the manifest only after its rows are written. Rows of a source are deleted before its rows are
+ * each batch in the manifest only after its rows are written. Batches hold at most `batchChunks` chunks across
+ * files, so a huge note is written in many batches; a file stays pending until its last chunk is written, and a
+ * pending file resumes from its rows of the same file_hash. Rows of a source are deleted before its rows are
  * added, so a batch redone after a crash or a cancel leaves no duplicates. The caller holds the write lock.
  */
 import { createHash } from 'node:crypto';
