@@ -201,6 +201,8 @@ export class Engine {
     if (this.store.exists && this.tableGone()) {
       return { ...base, detail: 'The index folder was deleted. Index the workspace again to rebuild it.' };
     }
+    const damage = this.busy ? undefined : this.store.damage();
+    if (damage) return { ...base, state: 'corrupt', detail: `${damage[0].toUpperCase()}${damage.slice(1)}. Index again to repair it (every note is embedded again).` };
     const read = readManifest(this.metaDir);
     let chunks: number;
     try {

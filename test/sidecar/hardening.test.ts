@@ -161,4 +161,45 @@ describe('hardening: the indexing path', function () {
       assert.equal(clean.code, 0, clean.stderr);
     });
   });
+
+  describe('a damaged index', () => {
+    let ws: string;
+    afterEach(() => cleanup(ws));
+
+    for (const damage of ['deleted', 'truncated'] as const) {
+      it(`with its largest data file ${damage} is not "ready", and index repairs it without --rebuild`, async () => {
+        ws = makeWorkspace({ patients: 3 });
+        const first = await (async () => {
+          const e = await Engine.open(configFor(ws), log, opts);
+          try {
+            return await e.index({ workId: 'a' });
+          } finally {
+            await e.close();
+          }
+        })();
+        const loc = path.join(ws, '.drehr', 'index');
+        const clean = await rows(loc);
+        assert.equal(clean.length, first.chunksAdded);
+        const dataDir = path.join(loc, 'chunks.lance', 'data');
+        const largest = fs
+          .readdirSync(dataDir)
+          .map((n) => path.join(dataDir, n))
+          .sort((a, b) => fs.statSync(b).size - fs.statSync(a).size)[0];
+        if (damage === 'deleted') fs.rmSync(largest);
+        else fs.truncateSync(largest, Math.floor(fs.statSync(largest).size / 2));
+        const engine = await Engine.open(configFor(ws), log, opts);
+        try {
+          const s = await engine.status();
+          assert.equal(s.state, 'corrupt');
+          assert.match(s.detail ?? '', new RegExp(`${damage === 'deleted' ? 'missing' : 'cut short'} \\(${path.basename(largest)}\\).*Index again to repair`));
+          const r = await engine.index({ workId: 'b' });
+          assert.equal(r.status.state, 'ready');
+          assert.deepEqual(await rows(loc), clean);
+          assert.ok((await engine.search({ query: 'pain', k: 3, mode: 'bm25' })).hits.length > 0);
+        } finally {
+          await engine.close();
+        }
+      });
+    }
+  });
 });

@@ -1,6 +1,8 @@
 /**
  * One index run: scan, plan against the manifest, then batch by batch read → chunk → embed → write, recording
- * each batch in the manifest only after its rows are written. Rows of a source are deleted before its rows are
+ * each batch in the manifest only after its rows are written. Batches hold at most `batchChunks` chunks across
+ * files, so a huge note is written in many batches; a file stays pending until its last chunk is written, and a
+ * pending file resumes from its rows of the same file_hash. Rows of a source are deleted before its rows are
  * added, so a batch redone after a crash or a cancel leaves no duplicates. The caller holds the write lock.
  */
 import { createHash } from 'node:crypto';
@@ -10,9 +12,9 @@ import type { EngineConfig, IndexParams, IndexResult, Problem } from '../../shar
 import type { Encoder } from '../encoder/encoder';
 import { CancelledError, errorMessage, indexCorrupt, throwIfAborted } from '../errors';
 import type { Logger } from '../log';
-import { chunkNote, CHUNKER_VERSION } from '../notes/chunker';
+import { CHUNKER_VERSION, iterateChunks } from '../notes/chunker';
 import { parseNoteFile, tooLargeProblem } from '../notes/parse';
-import type { Chunk } from '../notes/types';
+import type { Chunk, Note } from '../notes/types';
 import type { ChunkRow } from '../store/schema';
 import type { Store } from '../store/store';
 import { emptyManifest, engineTag, fingerprintChange, noteWriter, planRun, readManifest, writeManifest, type FileEntry, type Fingerprint, type Manifest, type ScannedFile } from './manifest';
@@ -42,8 +44,21 @@ export type IndexRunResult = Omit<IndexResult, 'status'>;
 
 interface Prepared {
   file: ScannedFile;
+  /** `chunks` counts up as the chunks are taken from the iterator. */
   entry: FileEntry;
+  chunks: Iterable<Chunk>;
+  /** Continues a half-written file: its first segment deletes nothing. */
+  resumed?: boolean;
+}
+
+/** A run of consecutive chunks of one file inside a write batch. */
+interface Segment {
+  prep: Prepared;
   chunks: Chunk[];
+  /** The file's first segment in this run: the file's old rows go before it is written. */
+  first: boolean;
+  /** The file's last segment: once written, the file is recorded in the manifest. */
+  last: boolean;
 }
 
 export function fingerprintOf(config: EngineConfig, modelId: string, precision: 'fp32' | 'int8' = 'fp32'): Fingerprint {
@@ -71,6 +86,8 @@ export async function runIndex(ctx: IndexContext, params: IndexParams, onProgres
   else if (read.state === 'corrupt') reset = `the manifest is unreadable (${read.reason})`;
   else if (read.state === 'ok') reset = fingerprintChange(manifest, fp) ?? (!store.exists && Object.keys(manifest.files).length > 0 ? 'the index table is missing' : undefined);
   else if (store.exists) reset = 'the manifest is missing';
+  // A table with a lost or cut-short file cannot be read in part; re-embed (deleting its rows would read it too).
+  reset ??= store.damage();
   if (reset) {
     log.info(`Re-embedding every note: ${reset}.`);
     result.chunksRemoved += await store.count();
@@ -108,25 +125,28 @@ export async function runIndex(ctx: IndexContext, params: IndexParams, onProgres
   result.filesUnchanged = plan.unchanged.length;
   for (const f of plan.unchanged) result.problems.push(...manifest.files[f.rel].problems);
 
-  // 4. Changed and new files, batch by batch.
+  // 4. Changed and new files, in batches of at most `batchChunks` chunks across files: a huge note is written in
+  // many batches, and the small files before it are recorded as soon as their batch is written.
   const pendingBefore = new Set(manifest.pending);
   const total = plan.check.length;
-  let batch: Prepared[] = [];
-  let batchChunks = 0;
+  const limit = Math.max(1, ctx.batchChunks ?? 256);
+  const inProgress = new Set<string>();
+  let segments: Segment[] = [];
+  let queued = 0;
   let checked = 0;
   const flush = async (): Promise<void> => {
-    if (batch.length === 0) return;
-    await writeBatch(ctx, manifest, carryPending, batch, result, onProgress, saveManifest, signal);
-    result.filesIndexed += batch.length;
-    batch = [];
-    batchChunks = 0;
+    if (segments.length === 0) return;
+    await writeBatch(ctx, manifest, carryPending, inProgress, segments, result, onProgress, saveManifest, signal);
+    segments = [];
+    queued = 0;
   };
   try {
     for (const file of plan.check) {
       throwIfAborted(signal);
       checked++;
       onProgress({ phase: 'scan', done: checked, total, message: file.rel });
-      const prepared = prepareFile(config, file, manifest.files[file.rel], pendingBefore.has(file.rel));
+      const forced = pendingBefore.has(file.rel);
+      const prepared = prepareFile(config, file, manifest.files[file.rel], forced);
       if (prepared === 'unchanged') {
         manifest.files[file.rel] = { ...manifest.files[file.rel], mtimeMs: file.mtimeMs };
         result.filesUnchanged++;
@@ -134,9 +154,33 @@ export async function runIndex(ctx: IndexContext, params: IndexParams, onProgres
         continue;
       }
       result.problems.push(...prepared.entry.problems);
-      batch.push(prepared);
-      batchChunks += prepared.chunks.length;
-      if (batchChunks >= (ctx.batchChunks ?? 256)) await flush();
+      // A file left half written by a killed or cancelled run: keep the rows of this version (written in chunk
+      // order, so they are its first chunks) and go on from there.
+      let skip = 0;
+      if (forced) {
+        const r = await store.resumeSource(file.rel, prepared.entry.hash);
+        result.chunksRemoved += r.deleted;
+        skip = r.kept;
+        prepared.resumed = true;
+      }
+      let seg: Segment = { prep: prepared, chunks: [], first: true, last: false };
+      for (const chunk of prepared.chunks) {
+        prepared.entry.chunks++;
+        if (skip > 0) {
+          skip--;
+          continue;
+        }
+        seg.chunks.push(chunk);
+        if (++queued >= limit) {
+          segments.push(seg);
+          await flush();
+          throwIfAborted(signal);
+          seg = { prep: prepared, chunks: [], first: false, last: false };
+        }
+      }
+      seg.last = true;
+      segments.push(seg);
+      if (queued >= limit) await flush();
     }
     await flush();
   } catch (e) {
@@ -205,40 +249,42 @@ function prepareFile(config: EngineConfig, file: ScannedFile, old: FileEntry | u
   if (old && old.hash === entry.hash && !forced) return 'unchanged';
   const parsed = parseNoteFile(file.rel, bytes, { columns: config.columns, maxFileBytes: config.maxFileBytes });
   entry.problems.push(...parsed.problems);
-  const chunks: Chunk[] = [];
-  for (const note of parsed.notes) {
-    const cs = chunkNote(note, config.chunking);
-    chunks.push(...cs);
-    entry.patients[note.patientId] = (entry.patients[note.patientId] ?? 0) + 1;
-  }
-  entry.chunks = chunks.length;
-  return { file, entry, chunks };
+  for (const note of parsed.notes) entry.patients[note.patientId] = (entry.patients[note.patientId] ?? 0) + 1;
+  return { file, entry, chunks: chunksOf(parsed.notes, config) };
+}
+
+function* chunksOf(notes: readonly Note[], config: EngineConfig): Generator<Chunk> {
+  for (const note of notes) yield* iterateChunks(note, config.chunking);
 }
 
 async function writeBatch(
   ctx: IndexContext,
   manifest: Manifest,
   carryPending: string[],
-  batch: Prepared[],
+  inProgress: Set<string>,
+  segments: Segment[],
   result: IndexRunResult,
   onProgress: (p: ProgressUpdate) => void,
   saveManifest: (m: Manifest) => void,
   signal: AbortSignal | undefined,
 ): Promise<void> {
-  const chunks = batch.flatMap((b) => b.chunks);
-  const names = batch.length === 1 ? batch[0].file.rel : `${batch.length} files`;
-  const vectors = await ctx.encoder.embed(
-    chunks.map((c) => c.text),
-    'passage',
-    { signal, onBatch: (done) => onProgress({ phase: 'embed', done, total: chunks.length, message: names }) },
-  );
+  const chunks = segments.flatMap((s) => s.chunks);
+  const files = [...new Set(segments.map((s) => s.prep.file.rel))];
+  const names = files.length === 1 ? files[0] : `${files.length} files`;
+  const vectors = chunks.length
+    ? await ctx.encoder.embed(
+        chunks.map((c) => c.text),
+        'passage',
+        { signal, onBatch: (done) => onProgress({ phase: 'embed', done, total: chunks.length, message: names }) },
+      )
+    : [];
   throwIfAborted(signal);
   onProgress({ phase: 'write', done: 0, total: chunks.length, message: names });
-  const sources = batch.map((b) => b.file.rel);
-  manifest.pending = [...carryPending, ...sources];
+  // Every file with rows about to change is pending until its last segment is written and recorded.
+  manifest.pending = [...carryPending, ...new Set([...inProgress, ...files])];
   saveManifest(manifest);
-  result.chunksRemoved += await ctx.store.deleteSources(sources);
-  const hashOf = new Map(batch.map((b) => [b.file.rel, b.entry.hash]));
+  result.chunksRemoved += await ctx.store.deleteSources(segments.filter((s) => s.first && !s.prep.resumed).map((s) => s.prep.file.rel));
+  const hashOf = new Map(segments.map((s) => [s.prep.file.rel, s.prep.entry.hash]));
   const rows: ChunkRow[] = chunks.map((c, i) => ({
     id: c.id,
     note_id: c.noteId,
@@ -254,9 +300,18 @@ async function writeBatch(
     file_hash: hashOf.get(c.source) ?? '',
   }));
   await ctx.store.add(rows, ctx.encoder.info.dim);
-  for (const b of batch) manifest.files[b.file.rel] = b.entry;
+  for (const s of segments) {
+    const rel = s.prep.file.rel;
+    if (s.last) {
+      manifest.files[rel] = s.prep.entry;
+      inProgress.delete(rel);
+      result.filesIndexed++;
+    } else {
+      inProgress.add(rel);
+    }
+  }
   noteWriter(manifest, engineTag(ctx.encoder.info));
-  manifest.pending = [...carryPending];
+  manifest.pending = [...carryPending, ...inProgress];
   saveManifest(manifest);
   result.chunksAdded += rows.length;
   onProgress({ phase: 'write', done: chunks.length, total: chunks.length, message: names });

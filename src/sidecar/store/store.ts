@@ -7,9 +7,12 @@ import '../../shared/nativeEnvInit'; // before LanceDB: a safe CPU pool size
 import * as lancedb from '@lancedb/lancedb';
 import { errorMessage, indexCorrupt } from '../errors';
 import type { Logger } from '../log';
+import * as path from 'node:path';
+import { isUri } from '../../shared/defaults';
 import { BUILD_STALL_MS, watchBuild } from './buildWatch';
+import { tableDamage } from './integrity';
 import { ANN_MIN_ROWS, annParams, annSearchParams } from './ann';
-import { equals, inList, sourceFilters, underFolder } from './filters';
+import { equals, inList, sourceFilters, sqlString, underFolder } from './filters';
 import { chunkSchema, RESULT_COLUMNS, TABLE_NAME, type ChunkRow } from './schema';
 
 /** A row as searches return it (no vector). */
@@ -69,6 +72,12 @@ export class Store {
       this.table = undefined;
       throw indexCorrupt(this.location, errorMessage(e));
     }
+  }
+
+  /** Which files of a local table are missing or cut short (a cheap check of its files, no rows read), or undefined. */
+  damage(): string | undefined {
+    if (!this.table || isUri(this.location)) return undefined;
+    return tableDamage(path.join(this.location, `${TABLE_NAME}.lance`));
   }
 
   get exists(): boolean {
@@ -143,6 +152,22 @@ export class Store {
         }
       }
       return deleted;
+    });
+  }
+
+  /**
+   * Before continuing a file a killed run left half written: deletes its rows of other versions (file_hash) and
+   * returns how many rows of this version are there. Rows are added in chunk order, one atomic add a batch, so
+   * they are the file's first `kept` chunks.
+   */
+  async resumeSource(source: string, fileHash: string): Promise<{ deleted: number; kept: number }> {
+    if (!this.table) return { deleted: 0, kept: 0 };
+    const t = this.table;
+    const other = `${equals('source', source)} AND file_hash != ${sqlString(fileHash)}`;
+    return this.guard(async () => {
+      const deleted = await t.countRows(other);
+      if (deleted > 0) await t.delete(other);
+      return { deleted, kept: await t.countRows(`${equals('source', source)} AND ${equals('file_hash', fileHash)}`) };
     });
   }
 
