@@ -1,19 +1,10 @@
-<<<<<<< HEAD
-// Bundles a benchmark (bench/<name>Bench.ts) with esbuild and runs it: `node bench/run.mjs index|search|engines [args]`.
-=======
-// Bundles a benchmark (bench/<name>Bench.ts) with esbuild and runs it: `node bench/run.mjs index|search|int8 [args]`.
->>>>>>> main
+// Bundles a benchmark (bench/<name>Bench.ts) with esbuild and runs it: `node bench/run.mjs index|search|int8|engines [args]`.
 import * as esbuild from 'esbuild';
 import { spawnSync } from 'node:child_process';
 
 const [name, ...args] = process.argv.slice(2);
-<<<<<<< HEAD
-if (!['index', 'search', 'engines'].includes(name)) {
-  console.error('usage: node bench/run.mjs index|search|engines [options]');
-=======
-if (!['index', 'search', 'patients', 'int8', 'pairsReview'].includes(name)) {
-  console.error('usage: node bench/run.mjs index|search|patients|int8|pairsReview [options]');
->>>>>>> main
+if (!['index', 'search', 'patients', 'int8', 'pairsReview', 'engines'].includes(name)) {
+  console.error('usage: node bench/run.mjs index|search|patients|int8|pairsReview|engines [options]');
   process.exit(2);
 }
 const outfile = `bench/work/${name}Bench.js`;
