@@ -10,12 +10,14 @@ import { stderrLogger } from '../sidecar/log';
 import { intFlag, parseArgs, stringFlag, UsageError, type ParsedArgs } from './args';
 import { EXIT } from './exitCodes';
 import { engineConfigFrom } from './options';
-import { makeProgressReporter, notesFromRows } from './progress';
+import { makeProgressReporter, notesFromRows, PROGRESS_STYLES, type ProgressStyle } from './progress';
 
 const COMMON = ['model', 'index', 'device', 'precision', 'engine', 'python'];
 
 export async function indexCommand(argv: string[]): Promise<number> {
-  const args = parseArgs(argv, [...COMMON, 'threads', 'batch-chunks'], ['rebuild', 'json']);
+  const args = parseArgs(argv, [...COMMON, 'threads', 'batch-chunks', 'progress'], ['rebuild', 'json']);
+  const progressStyle = (stringFlag(args, 'progress') ?? 'auto') as ProgressStyle;
+  if (!PROGRESS_STYLES.includes(progressStyle)) throw new UsageError('--progress must be auto or json');
   const config = engineConfigFrom(args.positionals[0], args);
   const engine = await Engine.open(config, stderrLogger, { threads: intFlag(args, 'threads', 1, 256), batchChunks: intFlag(args, 'batch-chunks', 1, 100000) });
   const ac = new AbortController();
@@ -25,7 +27,7 @@ export async function indexCommand(argv: string[]): Promise<number> {
     ac.abort();
   };
   process.on('SIGINT', onSigint);
-  const progress = makeProgressReporter();
+  const progress = makeProgressReporter(process.stderr, Date.now, progressStyle);
   try {
     const result = await engine.index({ workId: 'cli', rebuild: args.flags.has('rebuild') }, progress.update, ac.signal);
     progress.end();

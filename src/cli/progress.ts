@@ -33,8 +33,23 @@ function countsNothing(p: ProgressUpdate): boolean {
   return p.total === 0 && p.done === 0;
 }
 
-export function makeProgressReporter(stream: ProgressStream = process.stderr, now: () => number = Date.now): ProgressReporter {
+export type ProgressStyle = 'auto' | 'json';
+export const PROGRESS_STYLES: readonly ProgressStyle[] = ['auto', 'json'];
+
+/**
+ * `auto`: bars on a terminal, a few plain lines otherwise. `json` (`--progress json`, for scripts and tests): every
+ * update as one JSON object a line, `{"phase","done","total"}` (the message, a file name, is left out).
+ */
+export function makeProgressReporter(stream: ProgressStream = process.stderr, now: () => number = Date.now, style: ProgressStyle = 'auto'): ProgressReporter {
+  if (style === 'json') return jsonReporter(stream);
   return stream.isTTY ? terminalReporter(stream, now) : lineReporter(stream);
+}
+
+function jsonReporter(stream: ProgressStream): ProgressReporter {
+  return {
+    update: (p) => void stream.write(`${JSON.stringify({ phase: p.phase, done: p.done, total: p.total })}\n`),
+    end: () => undefined,
+  };
 }
 
 function terminalReporter(stream: ProgressStream, now: () => number): ProgressReporter {

@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import * as lancedb from '@lancedb/lancedb';
 import { Engine } from '../../src/sidecar/engine';
 import { Store } from '../../src/sidecar/store/store';
-import { cleanup, configFor, makeWorkspace, memoryLogger, modelDir, repoRoot, tempDir } from './helpers';
+import { cleanup, configFor, makeWorkspace, memoryLogger, modelDir, repoRoot, tempDir, requireModel } from './helpers';
 
 /** The mutable CommonJS fs module (the bundled scanner reads through it), to fail one readdir as root cannot. */
 const cjsFs = createRequire(__filename)('node:fs') as { readdirSync: unknown };
@@ -36,7 +36,7 @@ function runCli(args: string[]): Promise<{ code: number | null; stdout: string; 
 
 describe('hardening: the indexing path', function () {
   before(function () {
-    if (!fs.existsSync(path.join(modelDir, 'drehr.json'))) this.skip();
+    requireModel();
   });
 
   describe('an index build that makes no progress', () => {

@@ -274,7 +274,7 @@ describe('processes: sidecar over JSON-RPC and the drehr CLI', function () {
 
     it('killed with SIGKILL half way, the next run finishes with no duplicate or missing rows', async () => {
       const expected = await cleanIndexIds(ws);
-      const child = spawn(process.execPath, [cliJs, 'index', ws, ...model, '--batch-chunks', '20'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(process.execPath, [cliJs, 'index', ws, ...model, '--batch-chunks', '20', '--progress', 'json'], { stdio: ['ignore', 'pipe', 'pipe'] });
       await new Promise<void>((resolve, reject) => {
         let seen = '';
         let writes = 0;
@@ -282,7 +282,11 @@ describe('processes: sidecar over JSON-RPC and the drehr CLI', function () {
           seen += d.toString();
           const lines = seen.split('\n');
           seen = lines.pop() ?? '';
-          for (const l of lines) if (/^write: (\d+)\/\1$/.test(l) && !/^write: 0\/0/.test(l) && ++writes === 2) resolve();
+          for (const l of lines) {
+            if (!l.startsWith('{')) continue;
+            const p = JSON.parse(l) as { phase: string; done: number; total: number };
+            if (p.phase === 'write' && p.total > 0 && p.done === p.total && ++writes === 2) resolve();
+          }
         });
         child.on('exit', () => reject(new Error('the CLI finished before it could be killed')));
       });

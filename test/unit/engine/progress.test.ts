@@ -93,4 +93,16 @@ describe('CLI index summary', () => {
     assert.equal(notesFromRows({ filesScanned: 128, status }), ' (from 128 files: each row of a CSV or JSONL file is a note)');
     assert.equal(notesFromRows({ filesScanned: 207, status }), '');
   });
+
+  it('--progress json writes every update as one JSON line, without the message (a file name)', () => {
+    const f = new Fake(true);
+    const r = makeProgressReporter(f, () => 0, 'json');
+    const run = indexRun();
+    for (const u of run) r.update(u);
+    r.end();
+    const lines = f.out.trimEnd().split('\n');
+    assert.equal(lines.length, run.length);
+    assert.deepEqual(JSON.parse(lines[lines.length - 3]), { phase: 'write', done: 256, total: 256 });
+    assert.ok(!f.out.includes('p0/n0.md'));
+  });
 });
