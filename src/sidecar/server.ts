@@ -25,6 +25,8 @@ import {
   SynthScore,
   ValidateModel,
   type EngineConfig,
+  type PatientSearchParams,
+  type SearchParams,
   type LogParams,
 } from '../shared/protocol';
 import { Engine } from './engine';
@@ -151,11 +153,11 @@ export function serve(conn: MessageConnection, onShutdown: () => void): void {
     }),
   );
 
-  conn.onRequest(
-    Search,
-    handle(async (params, signal) => {
+  /** A new search (of either kind: the panel sends one at a time) makes the older ones stale: abort them. */
+  const newestWins =
+    <P, R>(run: (e: Engine, p: P, signal: AbortSignal) => Promise<R>) =>
+    async (params: P, signal: AbortSignal): Promise<R> => {
       const e = await need();
-      // A new search makes the older ones stale: abort them.
       for (const s of searches) s.abort();
       searches.clear();
       const mine = new AbortController();
@@ -163,37 +165,16 @@ export function serve(conn: MessageConnection, onShutdown: () => void): void {
       const onAbort = (): void => mine.abort();
       signal.addEventListener('abort', onAbort);
       try {
-        const result = await e.search(params, mine.signal);
+        const result = await run(e, params, mine.signal);
         if (mine.signal.aborted) throw new CancelledError();
         return result;
       } finally {
         signal.removeEventListener('abort', onAbort);
         searches.delete(mine);
       }
-    }),
-  );
-
-  conn.onRequest(
-    SearchPatients,
-    handle(async (params, signal) => {
-      const e = await need();
-      // Shares the search's "newest wins" rule: the panel sends one search at a time, of either kind.
-      for (const s of searches) s.abort();
-      searches.clear();
-      const mine = new AbortController();
-      searches.add(mine);
-      const onAbort = (): void => mine.abort();
-      signal.addEventListener('abort', onAbort);
-      try {
-        const result = await e.searchPatients(params, mine.signal);
-        if (mine.signal.aborted) throw new CancelledError();
-        return result;
-      } finally {
-        signal.removeEventListener('abort', onAbort);
-        searches.delete(mine);
-      }
-    }),
-  );
+    };
+  conn.onRequest(Search, handle(newestWins((e, p: SearchParams, sig) => e.search(p, sig))));
+  conn.onRequest(SearchPatients, handle(newestWins((e, p: PatientSearchParams, sig) => e.searchPatients(p, sig))));
 
   conn.onRequest(SimilarPassages, handle(async (params, signal) => (await need()).similar(params, signal)));
 
