@@ -77,8 +77,11 @@ if [ -f "$MTS" ] && [ "$STAGE2_STEPS" -gt 0 ]; then
   final="$WORK/stage2/model"
 fi
 
+echo "== shipped-sources graph for drehr synth (python/drehr_train/data only: no ../shared text in the repository)" >&2
+"$PY" -m drehr_train graph --out "$WORK/graph-shipped.jsonl.gz" --sources "$ROOT/python/drehr_train/data"
+
 echo "== ship $final -> $OUT" >&2
-"$PY" - "$final" "$OUT" <<'PYEOF'
+"$PY" - "$final" "$OUT" "$WORK/graph-shipped.jsonl.gz" <<'PYEOF'
 import json, os, shutil, sys, tempfile
 src, out = sys.argv[1], sys.argv[2]
 tmp = tempfile.mkdtemp(prefix=".demo-", dir=os.path.dirname(os.path.abspath(out)))
@@ -87,6 +90,7 @@ for name in os.listdir(src):
         continue  # 20 MB of training weights stay out of the repository; the run folder keeps them
     p = os.path.join(src, name)
     (shutil.copytree if os.path.isdir(p) else shutil.copy2)(p, os.path.join(tmp, name))
+shutil.copy2(sys.argv[3], os.path.join(tmp, "graph.jsonl.gz"))  # the graph generator's default (src/sidecar/synth)
 meta = json.load(open(os.path.join(tmp, "drehr.json")))
 meta["name"] = "DR.EHR demo model"
 meta["description"] = ("Demo model trained from scratch on CPU (MLM on the notes + Stage I open graph + Stage II MTSamples "
