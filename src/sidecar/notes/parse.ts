@@ -34,6 +34,12 @@ export function tooLargeProblem(relPath: string, size: number, maxFileBytes: num
   };
 }
 
+export function undecodableMessage(reason: 'binary' | 'encoding'): string {
+  return reason === 'binary'
+    ? 'File holds NUL bytes, so it is binary, not a note; skipped. Exclude it with drehr.notes.exclude.'
+    : 'File is not valid UTF-8; skipped. Convert it to UTF-8 (e.g. iconv -f latin1 -t utf-8) and index again.';
+}
+
 export function parseNoteFile(relPath: string, bytes: Uint8Array, opts: ReadOptions): ParsedFile {
   const problem = (severity: Problem['severity'], message: string, row?: number): Problem =>
     row === undefined ? { path: relPath, severity, message } : { path: relPath, row, severity, message };
@@ -42,13 +48,7 @@ export function parseNoteFile(relPath: string, bytes: Uint8Array, opts: ReadOpti
   if (bytes.length > opts.maxFileBytes) return { notes: [], problems: [tooLargeProblem(relPath, bytes.length, opts.maxFileBytes)] };
   if (bytes.length === 0) return { notes: [], problems: [problem('warning', 'File is empty; nothing to index.')] };
   const decoded = decodeNoteBytes(bytes);
-  if (!decoded.ok) {
-    const message =
-      decoded.reason === 'binary'
-        ? 'File holds NUL bytes, so it is binary, not a note; skipped. Exclude it with drehr.notes.exclude.'
-        : 'File is not valid UTF-8; skipped. Convert it to UTF-8 (e.g. iconv -f latin1 -t utf-8) and index again.';
-    return { notes: [], problems: [problem('error', message)] };
-  }
+  if (!decoded.ok) return { notes: [], problems: [problem('error', undecodableMessage(decoded.reason))] };
   const text = decoded.text;
   if (format === 'text') return parseTextNote(relPath, text, problem);
   const parsed = format === 'csv' ? parseCsvNotes(relPath, text, opts, problem) : parseJsonlNotes(relPath, text, opts, problem);
