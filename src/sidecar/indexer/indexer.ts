@@ -4,6 +4,7 @@
  * files, so a huge note is written in many batches; a file stays pending until its last chunk is written, and a
  * pending file resumes from its rows of the same file_hash. Rows of a source are deleted before its rows are
  * added, so a batch redone after a crash or a cancel leaves no duplicates. The caller holds the write lock.
+ * CSV/JSONL exports are streamed (any size), and a run stopped inside one continues there (manifest `partial`).
  */
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
