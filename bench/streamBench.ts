@@ -33,8 +33,8 @@ const MB = 1048576;
 const repo = process.cwd();
 const fixtureModel = path.join(repo, 'test', 'fixtures', 'untrained-model');
 const COLUMNS = { text: '', patientId: '', noteId: '', noteType: '', date: '' };
-/** mimicCsv's note size: 3 gives ~10 KB notes, near MIMIC-IV discharge notes (331,793 in ~3.3 GB). */
-const NOTE_SCALE = 3;
+/** mimicCsv's note size: 4 gives ~10 KB notes, near MIMIC-IV discharge notes (331,793 in ~3.3 GB). */
+const NOTE_SCALE = 4;
 const CHUNKING = defaultEngineConfig(repo, fixtureModel, {}).chunking;
 
 interface Measure {
