@@ -60,6 +60,8 @@ const CASES = [
   'id,text\n1,"é ü 😀\nß"\n2,"x"y\n3,z\n',
   'id,text\r\n1,"CRLF\r\ninside ""quotes"""\r\n\r\n2,"x"\r\n',
   'note_id,subject_id,text\nn1,p1,"first"\nn1,p1,"same id again"\nn2,p2,"  "\nn3,p3,"third, with\n""quotes"" and\nlines"\n',
+  'id,text\r1,a\r2,"b\rc"\r3,"x"y\r',
+  'id,text\n1,"a""\n2,b\n3,c\n',
 ];
 
 describe('streaming CSV reader', () => {
@@ -78,6 +80,37 @@ describe('streaming CSV reader', () => {
       for (const readChunk of [1, 2, 3, 7, 64, 65536]) {
         const got = await streamedRecords(file, readChunk);
         assert.deepEqual({ header: got.header, records: got.records }, want, `${JSON.stringify(csv)} read ${readChunk} bytes at a time`);
+      }
+    }
+  });
+
+  it('gives the same records as parseCsv on 200 seeded random CSVs (quotes, commas, CR, LF, CRLF, multi-byte)', async () => {
+    let a = 12345;
+    const r = (): number => {
+      a = (Math.imul(a, 1103515245) + 12345) >>> 0;
+      return a / 4294967296;
+    };
+    const atoms = ['a', 'bc', ',', '"', '""', '\n', '\r\n', '\r', ' ', 'é', '😀', '"q, "" x"', '\n\n'];
+    for (let k = 0; k < 200; k++) {
+      let csv = r() < 0.2 ? '\ufeffx,y,z\n' : 'x,y,z\n';
+      const n = 5 + Math.floor(r() * 40);
+      for (let i = 0; i < n; i++) csv += atoms[Math.floor(r() * atoms.length)];
+      let want;
+      try {
+        want = parseCsv(csv);
+      } catch (e) {
+        want = (e as Error).message;
+      }
+      const file = write(csv);
+      for (const readChunk of [1, 1024]) {
+        let got;
+        try {
+          const s = await streamedRecords(file, readChunk);
+          got = { header: s.header, records: s.records };
+        } catch (e) {
+          got = (e as Error).message;
+        }
+        assert.deepEqual(got, want, `${JSON.stringify(csv)} read ${readChunk} bytes at a time`);
       }
     }
   });
@@ -192,5 +225,14 @@ describe('streaming note reader', () => {
       ['a', 'c'],
     );
     assert.match(problemsOf(items2)[0].message, /^Line 2 .*limit for one note/);
+    // A line far over the limit is not held in memory: it is skipped as it streams past.
+    const huge = write(`{"note_id":"a","text":"short"}\n{"note_id":"b","text":"${'SECRET '.repeat(20000)}"}\n{"note_id":"c","text":"x"}\n`, 'jsonl');
+    const items3 = await collect(huge, 'huge.jsonl', { maxNoteBytes: 1000, readChunk: 4096 });
+    assert.deepEqual(
+      notesOf(items3).map((x) => x.noteId),
+      ['a', 'c'],
+    );
+    assert.equal(problemsOf(items3).length, 1);
+    assert.match(problemsOf(items3)[0].message, /^Line 2 holds a note of 0\.1 MB, over the 0\.0 MB limit/);
   });
 });
