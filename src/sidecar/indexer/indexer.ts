@@ -69,6 +69,17 @@ interface ExportState {
   rowStarts: Map<number, StreamPos>;
   /** Problems already passed on to the run's result. */
   reported: number;
+  /** Size and mtime right after the check pass: a file that changes while it is read is done again next run. */
+  checked: string;
+}
+
+function statOf(abs: string): string {
+  try {
+    const st = fs.statSync(abs);
+    return `${st.size}:${st.mtimeMs}`;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code ?? 'gone';
+  }
 }
 
 /** A run of consecutive chunks of one file inside a write batch. */
@@ -343,7 +354,8 @@ async function prepareExport(
     entry.problems.push({ path: file.rel, severity: 'error', message: undecodableMessage(check.undecodable) });
     return { file, entry, chunks: [] };
   }
-  const state: ExportState = { from: { offset: 0, row: 0, line: 1 }, seenIds: new Set(), rowStarts: new Map(), reported: 0 };
+  const checked = statOf(abs);
+  const state: ExportState = { from: { offset: 0, row: 0, line: 1 }, seenIds: new Set(), rowStarts: new Map(), reported: 0, checked };
   const prep: Prepared = { file, entry, chunks: [], stream: state };
   prep.chunks = exportChunks(config, abs, prep, state, onProgress);
   return prep;
@@ -370,6 +382,11 @@ async function* exportChunks(config: EngineConfig, abs: string, prep: Prepared, 
     show(item.end.offset);
   }
   show(file.size);
+  if (statOf(abs) !== state.checked) {
+    // Its rows may mix two versions: a hash no content has makes the next run read it again from the start.
+    entry.hash = `changed-while-indexed:${entry.hash}`;
+    entry.problems.push({ path: file.rel, severity: 'warning', message: 'File changed while it was being indexed; it will be indexed again from the start on the next run.' });
+  }
 }
 
 /** After a batch that ends inside an export: it continues at the start of the row of its last written chunk. */
