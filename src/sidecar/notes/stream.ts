@@ -9,7 +9,7 @@
  */
 import type { ColumnMapping, Problem } from '../../shared/protocol';
 import { resolveColumns, type ResolvedColumns } from './columns';
-import { FILE_START, fileLines, streamCsv, type StreamPos } from './csvStream';
+import { FILE_START, fileLines, READ_CHUNK, streamCsv, type StreamPos } from './csvStream';
 import { csvRecordMessage, noteTooLargeMessage, noTextColumn, noteFormat, rowNote, type MakeProblem } from './parse';
 import type { Note } from './types';
 
@@ -95,7 +95,7 @@ export async function* streamNotes(abs: string, relPath: string, opts: NoteStrea
   let cols: ResolvedColumns | undefined;
   if (start.offset > 0) {
     // The columns come from the file's first JSON object, as on a read from the start.
-    for await (const l of fileLines(abs, 0, 1, recordCap(opts.maxNoteBytes), opts.readChunk ?? 1 << 16)) {
+    for await (const l of fileLines(abs, 0, 1, recordCap(opts.maxNoteBytes), opts.readChunk ?? READ_CHUNK)) {
       const obj = l.bytes ? jsonObject(l.bytes, l.offset === 0) : undefined;
       if (obj) {
         cols = resolveColumns(Object.keys(obj), opts.columns);
@@ -103,7 +103,7 @@ export async function* streamNotes(abs: string, relPath: string, opts: NoteStrea
       }
     }
   }
-  for await (const l of fileLines(abs, start.offset, start.line, recordCap(opts.maxNoteBytes), opts.readChunk ?? 1 << 16)) {
+  for await (const l of fileLines(abs, start.offset, start.line, recordCap(opts.maxNoteBytes), opts.readChunk ?? READ_CHUNK)) {
     const row = l.line;
     const end: StreamPos = { offset: l.offset + l.size, row, line: l.line + 1 };
     if (!l.bytes) {
