@@ -3,8 +3,11 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { defaultEngineConfig } from '../sidecar/defaults';
 import { Scanner } from '../sidecar/indexer/scan';
-import { chunkNote } from '../sidecar/notes/chunker';
-import { parseNoteFile } from '../sidecar/notes/parse';
+import { checkExport } from '../sidecar/indexer/exportCheck';
+import { iterateChunks } from '../sidecar/notes/chunker';
+import { noteFormat, parseNoteFile, undecodableMessage } from '../sidecar/notes/parse';
+import { streamNotes } from '../sidecar/notes/stream';
+import type { Note, Problem } from '../sidecar/notes/types';
 import { intFlag, parseArgs, stringFlag, UsageError } from './args';
 import { EXIT } from './exitCodes';
 
@@ -29,19 +32,34 @@ export async function chunksCommand(argv: string[]): Promise<number> {
   let chunks = 0;
   let problems = 0;
   try {
+    const report = (p: Problem): void => {
+      problems++;
+      process.stderr.write(`${p.severity}: ${p.path}${p.row !== undefined ? ` row ${p.row}` : ''}: ${p.message}\n`);
+    };
+    const write = (note: Note): void => {
+      for (const c of iterateChunks(note, cfg.chunking)) {
+        const line = { id: c.id, note_id: c.noteId, patient_id: c.patientId, note_type: c.noteType, date: c.date, source: c.source, row: c.row, char_start: c.charStart, char_end: c.charEnd, text: c.text };
+        fs.writeSync(fd, JSON.stringify(line) + '\n');
+        chunks++;
+      }
+    };
     for (const f of scanner.scan()) {
-      const parsed = parseNoteFile(f.rel, fs.readFileSync(path.join(root, f.rel)), { columns: cfg.columns, maxFileBytes: cfg.maxFileBytes });
-      for (const p of parsed.problems) {
-        problems++;
-        process.stderr.write(`${p.severity}: ${p.path}${p.row !== undefined ? ` row ${p.row}` : ''}: ${p.message}\n`);
-      }
-      for (const note of parsed.notes) {
-        for (const c of chunkNote(note, cfg.chunking)) {
-          const line = { id: c.id, note_id: c.noteId, patient_id: c.patientId, note_type: c.noteType, date: c.date, source: c.source, row: c.row, char_start: c.charStart, char_end: c.charEnd, text: c.text };
-          fs.writeSync(fd, JSON.stringify(line) + '\n');
-          chunks++;
+      const abs = path.join(root, f.rel);
+      if (noteFormat(f.rel) !== 'text') {
+        // A CSV/JSONL export of any size, streamed (the limit is per note), as the indexer reads it.
+        const check = await checkExport(abs, () => undefined);
+        if ('error' in check) report({ path: f.rel, severity: 'error', message: `Cannot read the file (${check.error}); skipped.` });
+        else if (check.size === 0) report({ path: f.rel, severity: 'warning', message: 'File is empty; nothing to index.' });
+        else if (check.undecodable) report({ path: f.rel, severity: 'error', message: undecodableMessage(check.undecodable) });
+        else for await (const item of streamNotes(abs, f.rel, { columns: cfg.columns, maxNoteBytes: cfg.maxFileBytes })) {
+          if (item.kind === 'note') write(item.note);
+          else report(item.problem);
         }
+        continue;
       }
+      const parsed = parseNoteFile(f.rel, fs.readFileSync(abs), { columns: cfg.columns, maxFileBytes: cfg.maxFileBytes });
+      for (const p of parsed.problems) report(p);
+      for (const note of parsed.notes) write(note);
     }
     fs.fsyncSync(fd);
   } finally {

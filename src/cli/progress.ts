@@ -12,8 +12,13 @@ export function progressBarText(p: ProgressUpdate, width = 30): string {
   const frac = p.total > 0 ? Math.min(1, p.done / p.total) : 0;
   const filled = Math.round(frac * width);
   const bar = '#'.repeat(filled) + '-'.repeat(width - filled);
-  const count = p.total > 0 ? ` ${p.done}/${p.total}` : '';
+  const count = p.total <= 0 ? '' : p.unit === 'bytes' ? ` ${mb(p.done)}/${mb(p.total)} MB` : ` ${p.done}/${p.total}`;
   return `${p.phase.padEnd(5)} [${bar}]${count}`;
+}
+
+/** Bytes as MB with one decimal (the read phase of a big CSV/JSONL export). */
+function mb(n: number): string {
+  return (n / 1048576).toFixed(1);
 }
 
 export interface ProgressReporter {
@@ -38,7 +43,8 @@ export const PROGRESS_STYLES: readonly ProgressStyle[] = ['auto', 'json'];
 
 /**
  * `auto`: bars on a terminal, a few plain lines otherwise. `json` (`--progress json`, for scripts and tests): every
- * update as one JSON object a line, `{"phase","done","total"}` (the message, a file name, is left out).
+ * update as one JSON object a line, `{"phase","done","total"}` (the message, a file name, is left out), with
+ * `"unit":"bytes"` when the counts are bytes (phase `read`: a big CSV/JSONL export read so far).
  */
 export function makeProgressReporter(stream: ProgressStream = process.stderr, now: () => number = Date.now, style: ProgressStyle = 'auto'): ProgressReporter {
   if (style === 'json') return jsonReporter(stream);
@@ -47,7 +53,7 @@ export function makeProgressReporter(stream: ProgressStream = process.stderr, no
 
 function jsonReporter(stream: ProgressStream): ProgressReporter {
   return {
-    update: (p) => void stream.write(`${JSON.stringify({ phase: p.phase, done: p.done, total: p.total })}\n`),
+    update: (p) => void stream.write(`${JSON.stringify({ phase: p.phase, done: p.done, total: p.total, ...(p.unit ? { unit: p.unit } : {}) })}\n`),
     end: () => undefined,
   };
 }
@@ -106,7 +112,8 @@ function lineReporter(stream: ProgressStream): ProgressReporter {
       if (seen !== undefined && q <= seen) return;
       quarters.set(p.phase, q);
       const name = p.phase === 'scan' ? 'files' : p.phase;
-      stream.write(`${name}: ${p.done}/${p.total} (${Math.round((100 * Math.min(p.done, p.total)) / Math.max(1, p.total))}%)\n`);
+      const counts = p.unit === 'bytes' ? `${mb(p.done)}/${mb(p.total)} MB` : `${p.done}/${p.total}`;
+      stream.write(`${name}: ${counts} (${Math.round((100 * Math.min(p.done, p.total)) / Math.max(1, p.total))}%)\n`);
     },
     end: () => undefined,
   };

@@ -346,6 +346,8 @@ export interface ProgressParams {
   total: number;
   /** Short message without note text (file names are fine). */
   message?: string;
+  /** 'bytes' when done/total count bytes (phase 'read': a big CSV/JSONL export). */
+  unit?: 'bytes';
 }
 
 /** Sidecar → host. Progress of a long request. */

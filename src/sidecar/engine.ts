@@ -29,7 +29,9 @@ import { runIndex, type ProgressUpdate } from './indexer/indexer';
 import { acquireWriteLock } from './indexer/lock';
 import { manifestTotals, patientCounts, readManifest, MANIFEST_FILE } from './indexer/manifest';
 import type { Logger } from './log';
-import { parseNoteFile } from './notes/parse';
+import { noteFormat, parseNoteFile } from './notes/parse';
+import { streamNotes } from './notes/stream';
+import type { Note } from './notes/types';
 import { searchPatients, searchStore, similarPassages } from './search';
 import { TABLE_NAME } from './store/schema';
 import { Store } from './store/store';
@@ -249,14 +251,28 @@ export class Engine {
   async getNote(noteId: string): Promise<NoteText> {
     const loc = this.store ? await this.store.noteLocation(noteId) : undefined;
     if (!loc) throw new EngineError(ErrorCodes.BadRequest, `Note ${noteId} is not in the index. Index the workspace again.`);
-    let bytes: Buffer;
+    const abs = path.join(this.config.workspaceRoot, loc.source);
+    let note: Note | undefined;
     try {
-      bytes = fs.readFileSync(path.join(this.config.workspaceRoot, loc.source));
+      if (loc.row >= 0 && noteFormat(loc.source) !== 'text') {
+        // An export, streamed up to the row (it may be gigabytes).
+        let first: Note | undefined;
+        for await (const item of streamNotes(abs, loc.source, { columns: this.config.columns, maxNoteBytes: this.config.maxFileBytes })) {
+          if (item.kind !== 'note' || item.note.noteId !== noteId) continue;
+          first ??= item.note;
+          if (item.note.row === loc.row) {
+            note = item.note;
+            break;
+          }
+        }
+        note ??= first;
+      } else {
+        const parsed = parseNoteFile(loc.source, fs.readFileSync(abs), { columns: this.config.columns, maxFileBytes: this.config.maxFileBytes });
+        note = parsed.notes.find((n) => n.noteId === noteId && (loc.row < 0 || n.row === loc.row)) ?? parsed.notes.find((n) => n.noteId === noteId);
+      }
     } catch (e) {
       throw new EngineError(ErrorCodes.BadRequest, `The file of note ${noteId} (${loc.source}) cannot be read: ${errorMessage(e)}`);
     }
-    const parsed = parseNoteFile(loc.source, bytes, { columns: this.config.columns, maxFileBytes: this.config.maxFileBytes });
-    const note = parsed.notes.find((n) => n.noteId === noteId && (loc.row < 0 || n.row === loc.row)) ?? parsed.notes.find((n) => n.noteId === noteId);
     if (!note) throw new EngineError(ErrorCodes.BadRequest, `Note ${noteId} is no longer in ${loc.source}. Index the workspace again.`);
     const out: NoteText = { noteId, patientId: note.patientId, sourcePath: note.source, text: note.text };
     if (note.row >= 0) out.row = note.row;

@@ -196,7 +196,7 @@ export function serve(conn: MessageConnection, onShutdown: () => void): void {
     }),
   );
   // synthetic pairs (src/sidecar/synth): progress correlated by the caller's workId
-  const progressTo = (workId: string) => (p: { phase: string; done: number; total: number; message?: string }) =>
+  const progressTo = (workId: string) => (p: { phase: string; done: number; total: number; message?: string; unit?: 'bytes' }) =>
     void conn.sendNotification(Progress, { workId, ...p }).catch(() => undefined);
   conn.onRequest(SynthGenerate, handle(async (p, signal) => synthGenerate(await need(), p, progressTo(p.workId), signal)));
   conn.onRequest(SynthScore, handle(async (p, signal) => synthScoreFile(await need(), p, 'suspicion', progressTo(p.workId), signal)));

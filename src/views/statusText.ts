@@ -90,7 +90,7 @@ export class ProgressTracker {
   private phase = '';
 
   /** Returns the increment (0–100 scale) to report and the message to show. */
-  update(p: { phase: string; done: number; total: number; message?: string }): { increment: number; message: string; percent?: number } {
+  update(p: { phase: string; done: number; total: number; message?: string; unit?: 'bytes' }): { increment: number; message: string; percent?: number } {
     this.phase = p.phase;
     const percent = p.total > 0 ? Math.max(0, Math.min(100, (100 * p.done) / p.total)) : undefined;
     let increment = 0;
@@ -98,7 +98,8 @@ export class ProgressTracker {
       increment = percent - this.reported;
       this.reported = percent;
     }
-    const count = p.total > 0 ? ` ${formatCount(p.done)}/${formatCount(p.total)}` : '';
+    const mb = (n: number): string => `${(n / 1048576).toFixed(1)}`;
+    const count = p.total <= 0 ? '' : p.unit === 'bytes' ? ` ${mb(p.done)}/${mb(p.total)} MB` : ` ${formatCount(p.done)}/${formatCount(p.total)}`;
     return { increment, message: `${p.phase}${count}${p.message ? ` · ${p.message}` : ''}`, ...(percent === undefined ? {} : { percent }) };
   }
 

@@ -4,6 +4,7 @@
  * files, so a huge note is written in many batches; a file stays pending until its last chunk is written, and a
  * pending file resumes from its rows of the same file_hash. Rows of a source are deleted before its rows are
  * added, so a batch redone after a crash or a cancel leaves no duplicates. The caller holds the write lock.
+ * CSV/JSONL exports are streamed (any size), and a run stopped inside one continues there (manifest `partial`).
  */
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
@@ -13,18 +14,23 @@ import type { Encoder } from '../encoder/encoder';
 import { CancelledError, errorMessage, indexCorrupt, throwIfAborted } from '../errors';
 import type { Logger } from '../log';
 import { CHUNKER_VERSION, iterateChunks } from '../notes/chunker';
-import { parseNoteFile, tooLargeProblem } from '../notes/parse';
+import { noteFormat, parseNoteFile, tooLargeProblem, undecodableMessage } from '../notes/parse';
+import { streamNotes, type StreamPos } from '../notes/stream';
 import type { Chunk, Note } from '../notes/types';
 import type { ChunkRow } from '../store/schema';
 import type { Store } from '../store/store';
 import { emptyManifest, engineTag, fingerprintChange, noteWriter, planRun, readManifest, writeManifest, type FileEntry, type Fingerprint, type Manifest, type ScannedFile } from './manifest';
+import { checkExport } from './exportCheck';
 import { Scanner, toRel } from './scan';
 
 export interface ProgressUpdate {
-  phase: 'scan' | 'embed' | 'write' | 'index';
+  /** `read`: bytes of a CSV/JSONL export read so far (unit 'bytes'), for big exports. */
+  phase: 'scan' | 'read' | 'embed' | 'write' | 'index';
   done: number;
   total: number;
   message?: string;
+  /** Set when done/total are bytes. */
+  unit?: 'bytes';
 }
 
 export interface IndexContext {
@@ -46,9 +52,34 @@ interface Prepared {
   file: ScannedFile;
   /** `chunks` counts up as the chunks are taken from the iterator. */
   entry: FileEntry;
-  chunks: Iterable<Chunk>;
+  chunks: Iterable<Chunk> | AsyncIterable<Chunk>;
   /** Continues a half-written file: its first segment deletes nothing. */
   resumed?: boolean;
+  /** A streamed CSV/JSONL export. */
+  stream?: ExportState;
+}
+
+/** A streamed export's reading state: where each row in flight started, to record how far the file got. */
+interface ExportState {
+  /** Where to start reading (a resume point from manifest `partial`, or the file start). */
+  from: StreamPos;
+  /** Note ids given so far in this file (filled from the table on resume). */
+  seenIds: Set<string>;
+  /** Start of each data row whose chunks are not yet recorded. */
+  rowStarts: Map<number, StreamPos>;
+  /** Problems already passed on to the run's result. */
+  reported: number;
+  /** Size and mtime right after the check pass: a file that changes while it is read is done again next run. */
+  checked: string;
+}
+
+function statOf(abs: string): string {
+  try {
+    const st = fs.statSync(abs);
+    return `${st.size}:${st.mtimeMs}`;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code ?? 'gone';
+  }
 }
 
 /** A run of consecutive chunks of one file inside a write batch. */
@@ -117,7 +148,10 @@ export async function runIndex(ctx: IndexContext, params: IndexParams, onProgres
   if (plan.removed.length || goneFolders.length) {
     onProgress({ phase: 'write', done: 0, total: plan.removed.length, message: 'Removing deleted notes' });
     result.chunksRemoved += await store.deleteSources([...plan.removed, ...goneFolders], goneFolders);
-    for (const rel of plan.removed) delete manifest.files[rel];
+    for (const rel of plan.removed) {
+      delete manifest.files[rel];
+      if (manifest.partial) delete manifest.partial[rel];
+    }
     manifest.pending = carryPending;
     result.filesRemoved = plan.removed.length;
     saveManifest(manifest);
@@ -146,7 +180,9 @@ export async function runIndex(ctx: IndexContext, params: IndexParams, onProgres
       checked++;
       onProgress({ phase: 'scan', done: checked, total, message: file.rel });
       const forced = pendingBefore.has(file.rel);
-      const prepared = prepareFile(config, file, manifest.files[file.rel], forced);
+      const prepared = isExport(file.rel)
+        ? await prepareExport(config, file, manifest.files[file.rel], forced, onProgress, signal)
+        : prepareFile(config, file, manifest.files[file.rel], forced);
       if (prepared === 'unchanged') {
         manifest.files[file.rel] = { ...manifest.files[file.rel], mtimeMs: file.mtimeMs };
         result.filesUnchanged++;
@@ -157,14 +193,33 @@ export async function runIndex(ctx: IndexContext, params: IndexParams, onProgres
       // A file left half written by a killed or cancelled run: keep the rows of this version (written in chunk
       // order, so they are its first chunks) and go on from there.
       let skip = 0;
-      if (forced) {
+      const partial = manifest.partial?.[file.rel];
+      if (prepared.stream && forced && partial && partial.hash === prepared.entry.hash && partial.size === file.size) {
+        // An export a killed or cancelled run stopped inside: continue at the first row it did not record.
+        const r = await store.resumeExport(file.rel, prepared.entry.hash, partial.row);
+        result.chunksRemoved += r.deleted;
+        prepared.entry.chunks = r.kept;
+        prepared.entry.problems.push(...partial.problems);
+        result.problems.push(...partial.problems);
+        prepared.stream.reported = prepared.entry.problems.length;
+        for (const n of await store.notesOf(file.rel)) {
+          prepared.stream.seenIds.add(n.noteId);
+          prepared.entry.patients[n.patientId] = (prepared.entry.patients[n.patientId] ?? 0) + 1;
+        }
+        prepared.stream.from = { offset: partial.offset, row: partial.row, line: partial.line };
+        prepared.resumed = true;
+        log.info(`Continuing ${file.rel} at row ${partial.row + 1} (byte ${partial.offset} of ${file.size}); ${r.kept} chunks of it were written before.`);
+      } else if (prepared.stream) {
+        // Read from the start: the first batch deletes whatever rows the file had.
+        if (manifest.partial) delete manifest.partial[file.rel];
+      } else if (forced) {
         const r = await store.resumeSource(file.rel, prepared.entry.hash);
         result.chunksRemoved += r.deleted;
         skip = r.kept;
         prepared.resumed = true;
       }
       let seg: Segment = { prep: prepared, chunks: [], first: true, last: false };
-      for (const chunk of prepared.chunks) {
+      for await (const chunk of prepared.chunks) {
         prepared.entry.chunks++;
         if (skip > 0) {
           skip--;
@@ -178,6 +233,7 @@ export async function runIndex(ctx: IndexContext, params: IndexParams, onProgres
           seg = { prep: prepared, chunks: [], first: false, last: false };
         }
       }
+      if (prepared.stream) result.problems.push(...prepared.entry.problems.slice(prepared.stream.reported));
       seg.last = true;
       segments.push(seg);
       if (queued >= limit) await flush();
@@ -257,6 +313,100 @@ function* chunksOf(notes: readonly Note[], config: EngineConfig): Generator<Chun
   for (const note of notes) yield* iterateChunks(note, config.chunking);
 }
 
+/** Exports from this size report bytes read (phase 'read'); smaller ones are read in a moment. */
+export const READ_PROGRESS_MIN_BYTES = 1 << 20;
+
+function isExport(rel: string): boolean {
+  const f = noteFormat(rel);
+  return f === 'csv' || f === 'jsonl';
+}
+
+/**
+ * A CSV/JSONL export, streamed: a first pass hashes it and checks it is text (bounded memory, no rows kept), then
+ * its notes are read, chunked and handed out a chunk at a time as the batches take them. drehr.notes.maxFileSizeMB
+ * applies to each note, not to the file.
+ */
+async function prepareExport(
+  config: EngineConfig,
+  file: ScannedFile,
+  old: FileEntry | undefined,
+  forced: boolean,
+  onProgress: (p: ProgressUpdate) => void,
+  signal: AbortSignal | undefined,
+): Promise<Prepared | 'unchanged'> {
+  const abs = path.join(config.workspaceRoot, file.rel);
+  const entry: FileEntry = { hash: '', size: file.size, mtimeMs: file.mtimeMs, chunks: 0, patients: {}, problems: [] };
+  const check = await checkExport(abs, (done) => onProgress({ phase: 'read', done, total: file.size, message: `${file.rel} (checking)`, unit: 'bytes' }), signal);
+  throwIfAborted(signal);
+  if ('error' in check) {
+    entry.hash = 'unreadable';
+    entry.problems.push({ path: file.rel, severity: 'error', message: `Cannot read the file (${check.error}); skipped. Check its permissions.` });
+    return { file, entry, chunks: [] };
+  }
+  entry.hash = check.hash;
+  entry.size = check.size;
+  if (old && old.hash === entry.hash && !forced) return 'unchanged';
+  if (check.size === 0) {
+    entry.problems.push({ path: file.rel, severity: 'warning', message: 'File is empty; nothing to index.' });
+    return { file, entry, chunks: [] };
+  }
+  if (check.undecodable) {
+    entry.problems.push({ path: file.rel, severity: 'error', message: undecodableMessage(check.undecodable) });
+    return { file, entry, chunks: [] };
+  }
+  const checked = statOf(abs);
+  const state: ExportState = { from: { offset: 0, row: 0, line: 1 }, seenIds: new Set(), rowStarts: new Map(), reported: 0, checked };
+  const prep: Prepared = { file, entry, chunks: [], stream: state };
+  prep.chunks = exportChunks(config, abs, prep, state, onProgress);
+  return prep;
+}
+
+async function* exportChunks(config: EngineConfig, abs: string, prep: Prepared, state: ExportState, onProgress: (p: ProgressUpdate) => void): AsyncGenerator<Chunk> {
+  const { file, entry } = prep;
+  const step = Math.max(1 << 20, Math.floor(file.size / 200));
+  let shown = -step;
+  const show = (offset: number): void => {
+    if (file.size < READ_PROGRESS_MIN_BYTES || (offset - shown < step && offset < file.size)) return;
+    shown = offset;
+    onProgress({ phase: 'read', done: offset, total: file.size, message: file.rel, unit: 'bytes' });
+  };
+  for await (const item of streamNotes(abs, file.rel, { columns: config.columns, maxNoteBytes: config.maxFileBytes, start: state.from, seenIds: state.seenIds })) {
+    if (item.kind === 'problem') {
+      entry.problems.push(item.problem);
+    } else {
+      const note = item.note;
+      state.rowStarts.set(note.row, item.start);
+      entry.patients[note.patientId] = (entry.patients[note.patientId] ?? 0) + 1;
+      yield* iterateChunks(note, config.chunking);
+    }
+    show(item.end.offset);
+  }
+  show(file.size);
+  if (statOf(abs) !== state.checked) {
+    // Its rows may mix two versions: a hash no content has makes the next run read it again from the start.
+    entry.hash = `changed-while-indexed:${entry.hash}`;
+    entry.problems.push({ path: file.rel, severity: 'warning', message: 'File changed while it was being indexed; it will be indexed again from the start on the next run.' });
+  }
+}
+
+/** After a batch that ends inside an export: it continues at the start of the row of its last written chunk. */
+function recordPartial(manifest: Manifest, prep: Prepared, lastRow: number): void {
+  const state = prep.stream!;
+  const at = state.rowStarts.get(lastRow);
+  if (!at) return;
+  for (const r of state.rowStarts.keys()) if (r < lastRow) state.rowStarts.delete(r);
+  manifest.partial ??= {};
+  manifest.partial[prep.file.rel] = {
+    hash: prep.entry.hash,
+    size: prep.entry.size,
+    mtimeMs: prep.file.mtimeMs,
+    offset: at.offset,
+    row: at.row,
+    line: at.line,
+    problems: prep.entry.problems.filter((p) => p.row === undefined || p.row <= at.row),
+  };
+}
+
 async function writeBatch(
   ctx: IndexContext,
   manifest: Manifest,
@@ -306,10 +456,13 @@ async function writeBatch(
       manifest.files[rel] = s.prep.entry;
       inProgress.delete(rel);
       result.filesIndexed++;
+      if (manifest.partial) delete manifest.partial[rel];
     } else {
       inProgress.add(rel);
+      if (s.prep.stream) recordPartial(manifest, s.prep, s.chunks[s.chunks.length - 1].row);
     }
   }
+  if (manifest.partial && Object.keys(manifest.partial).length === 0) delete manifest.partial;
   noteWriter(manifest, engineTag(ctx.encoder.info));
   manifest.pending = [...carryPending, ...inProgress];
   saveManifest(manifest);

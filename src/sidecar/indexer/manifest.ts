@@ -21,6 +21,26 @@ export interface FileEntry {
   problems: Problem[];
 }
 
+/**
+ * How far a CSV/JSONL export got in a run that stopped inside it (the file is also in `pending`). Recorded only
+ * after the rows before `offset` are committed to the table; rows of later data rows that a killed run wrote
+ * before it could record them are deleted by row number when the next run continues (no duplicates).
+ */
+export interface PartialFile {
+  /** sha256 of the whole file (also each row's file_hash): a file that changed since starts from zero. */
+  hash: string;
+  size: number;
+  mtimeMs: number;
+  /** Byte offset of the first data row not completely written (a record boundary). */
+  offset: number;
+  /** Data rows before `offset` (CSV: records after the header; JSONL: lines). */
+  row: number;
+  /** 1-based line of `offset`. */
+  line: number;
+  /** The file's problems from the rows before `offset` (never cell values). */
+  problems: Problem[];
+}
+
 export interface Fingerprint {
   modelId: string;
   /** The graph that wrote the vectors (absent in manifests written before int8 existed: fp32). */
@@ -34,6 +54,8 @@ export interface Manifest extends Fingerprint {
   format: number;
   files: Record<string, FileEntry>;
   pending: string[];
+  /** Exports a run stopped inside, by path (absent when none). */
+  partial?: Record<string, PartialFile>;
   lastIndexedAt?: string;
   /** Row count the ANN index was built for (absent: no ANN index). */
   annRows?: number;

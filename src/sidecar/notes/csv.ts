@@ -23,6 +23,8 @@ export interface CsvBroken {
   resumedAt?: number;
   /** Set for a well-formed record with the wrong number of fields (nothing else was skipped). */
   fieldCount?: number;
+  /** Set for a record over the streaming reader's size limit (csvStream.ts; skipped whole, nothing else). */
+  tooLarge?: boolean;
 }
 
 export type CsvRecord = { row: number; line: number; fields: string[] } | CsvBroken;
@@ -32,14 +34,14 @@ export interface CsvTable {
   records: CsvRecord[];
 }
 
-const OPTIONS: Options = {
+export const CSV_OPTIONS: Options = {
   bom: true,
   skip_empty_lines: true,
   relax_column_count: true,
   record_delimiter: ['\r\n', '\n', '\r'],
 };
 
-const WHY: Record<string, string> = {
+export const CSV_WHY: Record<string, string> = {
   CSV_QUOTE_NOT_CLOSED: 'has a quote that is never closed',
   CSV_INVALID_CLOSING_QUOTE: 'has text after a closing quote',
   INVALID_OPENING_QUOTE: 'has a quote inside an unquoted field',
@@ -65,9 +67,9 @@ function lineOf(starts: readonly number[], offset: number): number {
 }
 
 /** Whether one line, alone, is a complete well-formed record of `width` fields. */
-function isRow(line: Buffer, width: number): boolean {
+export function isCsvRow(line: Buffer, width: number): boolean {
   try {
-    const recs = parse(line, OPTIONS) as string[][];
+    const recs = parse(line, CSV_OPTIONS) as string[][];
     return recs.length === 1 && recs[0].length === width;
   } catch {
     return false;
@@ -87,7 +89,7 @@ export function parseCsv(text: string): CsvTable {
     const from = pos;
     try {
       parse(buf.subarray(from), {
-        ...OPTIONS,
+        ...CSV_OPTIONS,
         on_record: (fields: string[], ctx) => {
           const end = from + ctx.bytes;
           const line = lineOf(starts, firstByte(buf, last));
@@ -105,7 +107,7 @@ export function parseCsv(text: string): CsvTable {
       break;
     } catch (e) {
       if (!(e instanceof CsvError)) throw e;
-      const why = WHY[e.code] ?? 'cannot be read as CSV';
+      const why = CSV_WHY[e.code] ?? 'cannot be read as CSV';
       const first = lineOf(starts, firstByte(buf, last));
       if (header === undefined) throw new Error(`the header line ${why}`);
       const width = header.length;
@@ -113,7 +115,7 @@ export function parseCsv(text: string): CsvTable {
       for (let n = first + 1; n <= starts.length; n++) {
         const a = starts[n - 1];
         const b = n < starts.length ? starts[n] : buf.length;
-        if (a < b && isRow(buf.subarray(a, b), width)) {
+        if (a < b && isCsvRow(buf.subarray(a, b), width)) {
           resume = n;
           break;
         }

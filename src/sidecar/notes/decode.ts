@@ -3,7 +3,7 @@
 export type DecodeResult = { ok: true; text: string } | { ok: false; reason: 'binary' | 'encoding' };
 
 /** How many leading bytes are checked for NUL (the same rule git uses to call a file binary). */
-const BINARY_PROBE_BYTES = 8000;
+export const BINARY_PROBE_BYTES = 8000;
 
 export function decodeNoteBytes(bytes: Uint8Array): DecodeResult {
   const probe = bytes.subarray(0, Math.min(bytes.length, BINARY_PROBE_BYTES));

@@ -5,7 +5,7 @@
  */
 import { decodeNoteBytes } from './decode';
 import { parseFrontMatter } from './frontmatter';
-import { parseCsv } from './csv';
+import { parseCsv, type CsvBroken } from './csv';
 import { resolveColumns, type ResolvedColumns } from './columns';
 import type { Note, ParsedFile, Problem, ReadOptions } from './types';
 
@@ -34,6 +34,12 @@ export function tooLargeProblem(relPath: string, size: number, maxFileBytes: num
   };
 }
 
+export function undecodableMessage(reason: 'binary' | 'encoding'): string {
+  return reason === 'binary'
+    ? 'File holds NUL bytes, so it is binary, not a note; skipped. Exclude it with drehr.notes.exclude.'
+    : 'File is not valid UTF-8; skipped. Convert it to UTF-8 (e.g. iconv -f latin1 -t utf-8) and index again.';
+}
+
 export function parseNoteFile(relPath: string, bytes: Uint8Array, opts: ReadOptions): ParsedFile {
   const problem = (severity: Problem['severity'], message: string, row?: number): Problem =>
     row === undefined ? { path: relPath, severity, message } : { path: relPath, row, severity, message };
@@ -42,13 +48,7 @@ export function parseNoteFile(relPath: string, bytes: Uint8Array, opts: ReadOpti
   if (bytes.length > opts.maxFileBytes) return { notes: [], problems: [tooLargeProblem(relPath, bytes.length, opts.maxFileBytes)] };
   if (bytes.length === 0) return { notes: [], problems: [problem('warning', 'File is empty; nothing to index.')] };
   const decoded = decodeNoteBytes(bytes);
-  if (!decoded.ok) {
-    const message =
-      decoded.reason === 'binary'
-        ? 'File holds NUL bytes, so it is binary, not a note; skipped. Exclude it with drehr.notes.exclude.'
-        : 'File is not valid UTF-8; skipped. Convert it to UTF-8 (e.g. iconv -f latin1 -t utf-8) and index again.';
-    return { notes: [], problems: [problem('error', message)] };
-  }
+  if (!decoded.ok) return { notes: [], problems: [problem('error', undecodableMessage(decoded.reason))] };
   const text = decoded.text;
   if (format === 'text') return parseTextNote(relPath, text, problem);
   const parsed = format === 'csv' ? parseCsvNotes(relPath, text, opts, problem) : parseJsonlNotes(relPath, text, opts, problem);
@@ -69,7 +69,7 @@ function uniqueNoteIds(parsed: ParsedFile, problem: MakeProblem): void {
   }
 }
 
-type MakeProblem = (severity: Problem['severity'], message: string, row?: number) => Problem;
+export type MakeProblem = (severity: Problem['severity'], message: string, row?: number) => Problem;
 
 function parseTextNote(relPath: string, text: string, problem: MakeProblem): ParsedFile {
   const fm = parseFrontMatter(text);
@@ -88,7 +88,7 @@ function parseTextNote(relPath: string, text: string, problem: MakeProblem): Par
   return { notes: [note], problems: [] };
 }
 
-function rowNote(relPath: string, row: number, get: (column: string | undefined) => string, cols: ResolvedColumns): Note {
+export function rowNote(relPath: string, row: number, get: (column: string | undefined) => string, cols: ResolvedColumns): Note {
   return {
     noteId: get(cols.noteId) || `${relPath}#${row}`,
     patientId: get(cols.patientId) || patientFromPath(relPath),
@@ -105,7 +105,7 @@ function rowNote(relPath: string, row: number, get: (column: string | undefined)
  * No text column. CSV header names are not shown: in a file without a header line they are the first row's
  * cells (note text). JSONL keys are field names, so they are.
  */
-function noTextColumn(header: readonly string[], problem: MakeProblem, showNames: boolean): ParsedFile {
+export function noTextColumn(header: readonly string[], problem: MakeProblem, showNames: boolean): ParsedFile {
   const found = showNames ? `found: ${header.slice(0, 12).join(', ')}` : `the header line has ${header.length} column${header.length === 1 ? '' : 's'}; if the file has no header line, add one`;
   return {
     notes: [],
@@ -115,6 +115,23 @@ function noTextColumn(header: readonly string[], problem: MakeProblem, showNames
 
 function lines(a: number, b: number): string {
   return a === b ? `line ${a}` : `lines ${a}–${b}`;
+}
+
+/** The problem message of a CSV record that was skipped (rows and lines only, never a value). */
+export function csvRecordMessage(rec: CsvBroken, width: number): string {
+  const span = lines(rec.firstLine, rec.lastLine);
+  if (rec.tooLarge) return `Row ${rec.row} (${span}) ${rec.error}; skipped. Raise drehr.notes.maxFileSizeMB or split the note.`;
+  return rec.fieldCount !== undefined
+    ? `Row ${rec.row} (${span}) ${rec.error}; skipped. Check the commas and quoting in that row.`
+    : rec.resumedAt !== undefined
+      ? `Row ${rec.row} (line ${rec.firstLine}) ${rec.error}; skipped ${span}, reading resumed at line ${rec.resumedAt}. Fix the quoting in that row.`
+      : `Row ${rec.row} (line ${rec.firstLine}) ${rec.error}, and no later line reads as a row of ${width} fields, so ${span} (the rest of the file) ${rec.firstLine === rec.lastLine ? 'was' : 'were'} skipped. Fix the quoting in that row.`;
+}
+
+/** A note over the size limit (drehr.notes.maxFileSizeMB applies to one row of an export). */
+export function noteTooLargeMessage(row: number, bytes: number, maxBytes: number, jsonl: boolean): string {
+  const mb = (n: number): string => (n / 1048576).toFixed(1);
+  return `${jsonl ? 'Line' : 'Row'} ${row} holds a note of ${mb(bytes)} MB, over the ${mb(maxBytes)} MB limit for one note; skipped. Raise drehr.notes.maxFileSizeMB or split the note.`;
 }
 
 function parseCsvNotes(relPath: string, text: string, opts: ReadOptions, problem: MakeProblem): ParsedFile {
@@ -131,14 +148,7 @@ function parseCsvNotes(relPath: string, text: string, opts: ReadOptions, problem
   const problems: Problem[] = [];
   for (const rec of table.records) {
     if ('error' in rec) {
-      const span = lines(rec.firstLine, rec.lastLine);
-      const message =
-        rec.fieldCount !== undefined
-          ? `Row ${rec.row} (${span}) ${rec.error}; skipped. Check the commas and quoting in that row.`
-          : rec.resumedAt !== undefined
-            ? `Row ${rec.row} (line ${rec.firstLine}) ${rec.error}; skipped ${span}, reading resumed at line ${rec.resumedAt}. Fix the quoting in that row.`
-            : `Row ${rec.row} (line ${rec.firstLine}) ${rec.error}, and no later line reads as a row of ${table.header.length} fields, so ${span} (the rest of the file) ${rec.firstLine === rec.lastLine ? 'was' : 'were'} skipped. Fix the quoting in that row.`;
-      problems.push(problem('error', message, rec.row));
+      problems.push(problem('error', csvRecordMessage(rec, table.header.length), rec.row));
       continue;
     }
     const get = (c: string | undefined): string => (c === undefined ? '' : (rec.fields[index.get(c) ?? -1] ?? '').trim());

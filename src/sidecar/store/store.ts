@@ -171,6 +171,36 @@ export class Store {
     });
   }
 
+  /**
+   * Before continuing an export inside the file (manifest `partial`): deletes its rows of other versions and of data
+   * rows after `rowsDone` (a batch a killed run wrote but did not record), and returns how many rows are kept.
+   */
+  async resumeExport(source: string, fileHash: string, rowsDone: number): Promise<{ deleted: number; kept: number }> {
+    if (!this.table) return { deleted: 0, kept: 0 };
+    const t = this.table;
+    const drop = `${equals('source', source)} AND (file_hash != ${sqlString(fileHash)} OR row > ${Math.floor(rowsDone)})`;
+    return this.guard(async () => {
+      const deleted = await t.countRows(drop);
+      if (deleted > 0) await t.delete(drop);
+      return { deleted, kept: await t.countRows(equals('source', source)) };
+    });
+  }
+
+  /** The notes (id and patient) that have rows from `source`, each once. */
+  async notesOf(source: string): Promise<Array<{ noteId: string; patientId: string }>> {
+    if (!this.table) return [];
+    const t = this.table;
+    const out = new Map<string, string>();
+    await this.guard(async () => {
+      for await (const batch of t.query().where(equals('source', source)).select(['note_id', 'patient_id']) as AsyncIterable<{ numRows: number; getChild(name: string): { get(i: number): unknown } | null }>) {
+        const ids = batch.getChild('note_id');
+        const pats = batch.getChild('patient_id');
+        for (let i = 0; i < batch.numRows; i++) out.set(String(ids?.get(i)), String(pats?.get(i)));
+      }
+    });
+    return [...out].map(([noteId, patientId]) => ({ noteId, patientId }));
+  }
+
   async add(rows: readonly ChunkRow[], dim: number): Promise<void> {
     if (rows.length === 0) return;
     const t = await this.ensureTable(dim);

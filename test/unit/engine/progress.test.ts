@@ -105,4 +105,21 @@ describe('CLI index summary', () => {
     assert.deepEqual(JSON.parse(lines[lines.length - 3]), { phase: 'write', done: 256, total: 256 });
     assert.ok(!f.out.includes('p0/n0.md'));
   });
+
+  it('a big export is read with progress in bytes: the JSON line says so, the bar and the plain lines show MB', () => {
+    const read: ProgressUpdate[] = [0.25, 0.5, 1].map((x) => ({ phase: 'read', done: Math.round(x * 3 * 1048576), total: 3 * 1048576, message: 'discharge.csv', unit: 'bytes' }));
+    const j = new Fake(false);
+    const rj = makeProgressReporter(j, () => 0, 'json');
+    for (const u of read) rj.update(u);
+    assert.deepEqual(JSON.parse(j.out.trimEnd().split('\n')[2]), { phase: 'read', done: 3145728, total: 3145728, unit: 'bytes' });
+    const t = new Fake(true);
+    const rt = makeProgressReporter(t, () => 0);
+    for (const u of read) rt.update(u);
+    rt.end();
+    assert.match(screen(t.out)[0], /^read  \[#+\] 3\.0\/3\.0 MB discharge\.csv$/);
+    const l = new Fake(false);
+    const rl = makeProgressReporter(l, () => 0);
+    for (const u of read) rl.update(u);
+    assert.match(l.out, /read: 0\.8\/3\.0 MB \(25%\)\n/);
+  });
 });

@@ -76,4 +76,10 @@ describe('progress tracker', () => {
     assert.equal(u.message, 'scan · p001/a.md');
     assert.equal(t.currentPhase, 'scan');
   });
+
+  it('shows the bytes of a big export read so far in MB', () => {
+    const u = new ProgressTracker().update({ phase: 'read', done: 512 * 1048576, total: 2048 * 1048576, message: 'mimic/discharge.csv', unit: 'bytes' });
+    assert.equal(u.message, 'read 512.0/2048.0 MB · mimic/discharge.csv');
+    assert.equal(u.percent, 25);
+  });
 });
