@@ -130,7 +130,13 @@ function hitLines(h: SearchHit, indent: string): string {
   return `${indent}${where}\n${indent}${h.snippet.replace(/\s+/g, ' ')}\n`;
 }
 
+/** "Did you mean": the query with its misspelled words corrected, to run again. */
+function printSuggestion(r: SearchResult | PatientSearchResult): void {
+  if (r.suggestion) process.stdout.write(`Did you mean "${r.suggestion.query}"?\n`);
+}
+
 function printHits(r: SearchResult): void {
+  printSuggestion(r);
   if (r.expansions.length) process.stdout.write(`also searched: ${r.expansions.join(', ')}\n`);
   if (r.hits.length === 0) process.stdout.write('No results.\n');
   r.hits.forEach((h, i) => {
@@ -140,6 +146,7 @@ function printHits(r: SearchResult): void {
 
 function printPatients(r: PatientSearchResult): void {
   const out = process.stdout;
+  printSuggestion(r);
   if (r.expansions.length) out.write(`also searched: ${r.expansions.join(', ')}\n`);
   out.write(`${r.patients.length} patient(s) from ${r.passagesRanked} ranked passages, scored by ${r.aggregate}${r.depthReached ? ' (passage depth reached: patients further down may match too)' : ''}.\n`);
   if (r.patients.length === 0) out.write('No results.\n');
