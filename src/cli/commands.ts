@@ -10,6 +10,7 @@ import { stderrLogger } from '../sidecar/log';
 import { intFlag, parseArgs, stringFlag, UsageError, type ParsedArgs } from './args';
 import { EXIT } from './exitCodes';
 import { engineConfigFrom } from './options';
+import { bundleFromArgs, searchBundle } from './bundlesCommand';
 import { makeProgressReporter, notesFromRows, PROGRESS_STYLES, type ProgressStyle } from './progress';
 
 const COMMON = ['model', 'index', 'device', 'precision', 'engine', 'python'];
@@ -88,12 +89,14 @@ export function filtersFrom(args: ParsedArgs): SearchFilters | undefined {
 export async function searchCommand(argv: string[]): Promise<number> {
   const args = parseArgs(
     argv,
-    [...COMMON, 'patient', 'note', 'k', 'mode', 'aggregate', 'evidence', 'note-type', 'from', 'to', 'folder', 'patient-list'],
+    [...COMMON, 'patient', 'note', 'k', 'mode', 'aggregate', 'evidence', 'note-type', 'from', 'to', 'folder', 'patient-list', 'bundle', 'bundle-mode'],
     ['json', 'no-expand', 'patients'],
   );
   const [folder, ...words] = args.positionals;
   const query = words.join(' ');
-  if (!query.trim()) throw new UsageError('a query is needed: drehr search <folder> <query>');
+  if (args.flags.has('bundle')) return bundleSearchCommand(folder, query, args);
+  if (args.flags.has('bundle-mode')) throw new UsageError('--bundle-mode goes with --bundle');
+  if (!query.trim()) throw new UsageError('a query is needed: drehr search <folder> <query> (or --bundle NAME)');
   const mode = stringFlag(args, 'mode') ?? DEFAULT_SEARCH_MODE;
   if (!isSearchMode(mode)) throw new UsageError(`--mode must be one of ${SEARCH_MODES.join(', ')}`);
   const k = intFlag(args, 'k', 1, 1000) ?? 10;
@@ -103,7 +106,7 @@ export async function searchCommand(argv: string[]): Promise<number> {
   const evidence = intFlag(args, 'evidence', 1, 100);
   const filters = filtersFrom(args);
   const config = engineConfigFrom(folder, args);
-  const engine = await Engine.open(config, stderrLogger);
+  const engine = await Engine.open(config, stderrLogger, { wholeQueries: true });
   try {
     const params = {
       query, k, mode, patientId: stringFlag(args, 'patient'), noteId: stringFlag(args, 'note'),
@@ -120,6 +123,35 @@ export async function searchCommand(argv: string[]): Promise<number> {
     if (args.flags.has('json')) process.stdout.write(JSON.stringify(result) + '\n');
     else printHits(result);
     return result.hits.length ? EXIT.ok : EXIT.noResults;
+  } finally {
+    await engine.close();
+  }
+}
+
+/** `drehr search <folder> --bundle NAME|PATH`: the bundle's queries searched together; patients ranked (a bundle always ranks patients). */
+async function bundleSearchCommand(folder: string | undefined, query: string, args: ParsedArgs): Promise<number> {
+  if (query.trim()) throw new UsageError('--bundle runs the bundle\'s own queries: leave the query out');
+  for (const f of ['patient', 'note']) if (args.flags.has(f)) throw new UsageError(`--${f} does not go with --bundle (use --patient-list to restrict the patients)`);
+  const mode = stringFlag(args, 'mode') ?? DEFAULT_SEARCH_MODE;
+  if (!isSearchMode(mode)) throw new UsageError(`--mode must be one of ${SEARCH_MODES.join(', ')}`);
+  const aggregate = stringFlag(args, 'aggregate');
+  if (aggregate !== undefined && !isPatientAggregate(aggregate)) throw new UsageError(`--aggregate must be ${PATIENT_AGGREGATES.join(', ')}`);
+  const k = intFlag(args, 'k', 1, 1000) ?? 10;
+  const evidence = intFlag(args, 'evidence', 1, 100);
+  const filters = filtersFrom(args);
+  const config = engineConfigFrom(folder, args);
+  const { bundle, match } = bundleFromArgs(config.workspaceRoot, args);
+  const engine = await Engine.open(config, stderrLogger, { wholeQueries: true });
+  try {
+    const result = await searchBundle(engine, bundle, {
+      mode, match, k, ...(aggregate ? { aggregate } : {}), ...(evidence ? { evidence } : {}), ...(filters ? { filters } : {}), ...(args.flags.has('no-expand') ? { expand: false } : {}),
+    });
+    if (args.flags.has('json')) process.stdout.write(JSON.stringify(result) + '\n');
+    else {
+      process.stdout.write(`Bundle "${bundle.name}" (${bundle.queries.length} quer${bundle.queries.length === 1 ? 'y' : 'ies'}): patients found by ${match === 'all' ? 'every' : 'any'} query.\n`);
+      printPatients(result);
+    }
+    return result.patients.length ? EXIT.ok : EXIT.noResults;
   } finally {
     await engine.close();
   }
@@ -152,6 +184,7 @@ function printPatients(r: PatientSearchResult): void {
   if (r.patients.length === 0) out.write('No results.\n');
   for (const p of r.patients) {
     out.write(`${String(p.rank).padStart(2)}. patient ${p.patientId}  ${p.score.toFixed(4)}  ${p.passages} passage(s) in ${p.notes} note(s)\n`);
+    if (p.matchedQueries) out.write(`    found by: ${p.matchedQueries.join(' | ')}\n`);
     for (const h of p.evidence) out.write(`    - note ${h.noteId} ${h.score.toFixed(4)} (${h.matchedBy.join('+')})\n${hitLines(h, '      ')}`);
   }
 }

@@ -49,6 +49,8 @@ export interface EngineOptions {
   buildStallMs?: number;
   /** Chunks read for the spelling suggester's vocabulary (default VOCABULARY_CHUNKS; tests lower it). */
   vocabularyChunks?: number;
+  /** Queries arrive whole (the CLI): every search waits for the spelling vocabulary and checks every word. */
+  wholeQueries?: boolean;
   /** The torch engine's precision, batches in flight and child environment (tests, benchmarks). */
   torch?: Pick<EncoderOptions, 'torchDtype' | 'inFlight' | 'torchEnv'>;
 }
@@ -187,13 +189,15 @@ export class Engine {
 
   /**
    * "Did you mean" for a query with words the index and the lexicon do not know (not for the evaluation's
-   * one-note searches). A search without results waits for the index's vocabulary; one with results does not.
+   * one-note searches). A search without results waits for the index's vocabulary; one with results does not
+   * (unless queries arrive whole), and its last word may still be being typed.
    */
   private async withSuggestion<R extends SearchResult | PatientSearchResult>(store: Store, params: SearchParams, result: R, empty: boolean): Promise<R> {
     if (params.noteId !== undefined) return result;
     this.speller ??= new Speller(this.lexicon, this.log, this.options.vocabularyChunks);
     const started = performance.now();
-    const s = await this.speller.suggest(params.query, store, String(this.manifestMtime()), empty);
+    const whole = this.options.wholeQueries === true;
+    const s = await this.speller.suggest(params.query, store, String(this.manifestMtime()), { wait: empty || whole, typing: !empty && !whole });
     if (s) result.suggestion = { query: s.query, corrections: s.corrections.map((c) => ({ from: c.from, to: c.to })) };
     result.tookMs += performance.now() - started;
     return result;

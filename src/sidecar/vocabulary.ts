@@ -88,14 +88,15 @@ export class Speller {
 
   /**
    * A corrected query, or undefined. With `wait` false, a vocabulary still being read gives no suggestion this
-   * time (a search with results does not wait for it); with `wait` true (no results) it is awaited.
+   * time (a search with results does not wait for it); with `wait` true (no results, the CLI) it is awaited.
+   * `typing`: the last word may be half typed (expansion/spelling.ts).
    */
-  async suggest(query: string, store: Store, key: string, wait: boolean): Promise<QuerySuggestion | undefined> {
+  async suggest(query: string, store: Store, key: string, o: { wait: boolean; typing: boolean }): Promise<QuerySuggestion | undefined> {
+    const wait = o.wait;
     const pending = this.vocabulary(store, key);
     const built = wait ? await pending.catch(() => undefined) : this.cached?.value;
     if (!built) return undefined;
     const lookUp = built.complete ? undefined : async (word: string): Promise<boolean> => isVocabularyWord(word) && (await store.bm25(word, 1, undefined)).length === 0;
-    // With results on screen the query may be half typed; without, every word gets its chance.
-    return suggestQuery(query, built.vocab, { stillUnknown: lookUp, typing: !wait });
+    return suggestQuery(query, built.vocab, { stillUnknown: lookUp, typing: o.typing });
   }
 }
