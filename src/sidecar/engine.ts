@@ -194,7 +194,7 @@ export class Engine {
    */
   private async withSuggestion<R extends SearchResult | PatientSearchResult>(store: Store, params: SearchParams, result: R, empty: boolean): Promise<R> {
     if (params.noteId !== undefined) return result;
-    this.speller ??= new Speller(this.lexicon, this.log, this.options.vocabularyChunks);
+    this.speller ??= new Speller(this.lexicon, this.log, { maxChunks: this.options.vocabularyChunks });
     const started = performance.now();
     const whole = this.options.wholeQueries === true;
     const s = await this.speller.suggest(params.query, store, String(this.manifestMtime()), { wait: empty || whole, typing: !empty && !whole });

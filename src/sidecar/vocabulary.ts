@@ -49,21 +49,44 @@ interface Built {
   complete: boolean;
 }
 
+interface Entry {
+  key: string;
+  built: Promise<Built>;
+  value?: Built;
+  doneAt?: number;
+}
+
+/** While the index keeps changing (indexing), the vocabulary is read again at most this often. */
+export const VOCABULARY_REFRESH_MS = 30_000;
+
+/** The parts of the Store the speller reads (a fake in unit tests). */
+export type VocabularySource = Pick<Store, 'scanTexts' | 'bm25'>;
+
+export interface SpellerOptions {
+  maxChunks?: number;
+  refreshMs?: number;
+  now?: () => number;
+}
+
 export class Speller {
-  private cached: { key: string; built: Promise<Built>; value?: Built } | undefined;
+  private current: Entry | undefined;
   private readonly lexicon: LexiconWords;
+  private readonly maxChunks: number;
+  private readonly refreshMs: number;
+  private readonly now: () => number;
 
   constructor(
     lexicon: Lexicon | undefined,
     private readonly log: Logger,
-    private readonly maxChunks = VOCABULARY_CHUNKS,
+    o: SpellerOptions = {},
   ) {
     this.lexicon = lexiconWords(lexicon);
+    this.maxChunks = o.maxChunks ?? VOCABULARY_CHUNKS;
+    this.refreshMs = o.refreshMs ?? VOCABULARY_REFRESH_MS;
+    this.now = o.now ?? Date.now;
   }
 
-  /** Starts (or reuses) the vocabulary of the index version `key`. */
-  private vocabulary(store: Store, key: string): Promise<Built> {
-    if (this.cached?.key === key) return this.cached.built;
+  private read(store: VocabularySource, key: string): Entry {
     const built = (async (): Promise<Built> => {
       const started = performance.now();
       const counts = new Map(this.lexicon.counts);
@@ -77,13 +100,37 @@ export class Speller {
       this.log.debug(`Spelling: ${counts.size} words from ${Math.min(read, this.maxChunks)} chunks and the lexicon in ${Math.round(performance.now() - started)} ms.`);
       return { vocab, complete: read <= this.maxChunks };
     })();
-    const entry: { key: string; built: Promise<Built>; value?: Built } = { key, built };
-    this.cached = entry;
-    built.then((b) => (entry.value = b)).catch((e: unknown) => {
-      this.log.warn(`Spelling suggestions are off: the index's words could not be read (${errorMessage(e)}).`);
-      if (this.cached?.built === built) this.cached = undefined;
-    });
-    return built;
+    const entry: Entry = { key, built };
+    built.then(
+      (b) => {
+        entry.value = b;
+        entry.doneAt = this.now();
+      },
+      (e: unknown) => {
+        this.log.warn(`Spelling suggestions are off for now: the index's words could not be read (${errorMessage(e)}).`);
+        if (this.current === entry) this.current = undefined;
+      },
+    );
+    return entry;
+  }
+
+  /**
+   * The vocabulary to use for the index version `key`, and whether it is stale (read from an earlier version: a word
+   * it lacks may have been indexed since, so it is looked up). One read at a time; while the index keeps changing,
+   * a finished vocabulary serves for refreshMs before it is read again. Without `wait`, nothing is awaited.
+   */
+  private async vocabulary(store: VocabularySource, key: string, wait: boolean): Promise<{ built: Built; stale: boolean } | undefined> {
+    const cur = this.current;
+    const settle = async (e: Entry, stale: boolean): Promise<{ built: Built; stale: boolean } | undefined> => {
+      const b = wait ? await e.built.catch(() => undefined) : e.value;
+      return b ? { built: b, stale } : undefined;
+    };
+    if (cur && (cur.key === key || cur.value === undefined)) return settle(cur, cur.key !== key);
+    if (cur?.value && cur.doneAt !== undefined && this.now() - cur.doneAt < this.refreshMs) return { built: cur.value, stale: true };
+    const next = this.read(store, key);
+    this.current = next;
+    if (!wait && cur?.value) return { built: cur.value, stale: true };
+    return settle(next, false);
   }
 
   /**
@@ -91,12 +138,10 @@ export class Speller {
    * time (a search with results does not wait for it); with `wait` true (no results, the CLI) it is awaited.
    * `typing`: the last word may be half typed (expansion/spelling.ts).
    */
-  async suggest(query: string, store: Store, key: string, o: { wait: boolean; typing: boolean }): Promise<QuerySuggestion | undefined> {
-    const wait = o.wait;
-    const pending = this.vocabulary(store, key);
-    const built = wait ? await pending.catch(() => undefined) : this.cached?.value;
-    if (!built) return undefined;
-    const lookUp = built.complete ? undefined : async (word: string): Promise<boolean> => isVocabularyWord(word) && (await store.bm25(word, 1, undefined)).length === 0;
-    return suggestQuery(query, built.vocab, { stillUnknown: lookUp, typing: o.typing });
+  async suggest(query: string, store: VocabularySource, key: string, o: { wait: boolean; typing: boolean }): Promise<QuerySuggestion | undefined> {
+    const v = await this.vocabulary(store, key, o.wait);
+    if (!v) return undefined;
+    const lookUp = v.built.complete && !v.stale ? undefined : async (word: string): Promise<boolean> => isVocabularyWord(word) && (await store.bm25(word, 1, undefined)).length === 0;
+    return suggestQuery(query, v.built.vocab, { stillUnknown: lookUp, typing: o.typing });
   }
 }

@@ -1,7 +1,8 @@
 import * as assert from 'node:assert/strict';
 import { buildLexicon } from '../../../src/sidecar/expansion/lexicon';
 import { countWords, editCost, letterMask, makeVocabulary, maskBound, suggestQuery, suggestWord, type Vocabulary } from '../../../src/sidecar/expansion/spelling';
-import { lexiconWords } from '../../../src/sidecar/vocabulary';
+import { lexiconWords, Speller, type VocabularySource } from '../../../src/sidecar/vocabulary';
+import type { RankedChunk } from '../../../src/sidecar/store/store';
 
 /** A small clinical vocabulary with plausible counts (neighbours included on purpose: diabetic, pneumonitis, hypertensive). */
 const COUNTS: Record<string, number> = {
@@ -140,5 +141,63 @@ describe('spelling suggestions', () => {
     assert.ok(words.abbreviations.has('abd'), 'an attested short form');
     const lv = makeVocabulary(words.counts, words.abbreviations, words.counts.keys());
     assert.equal((await suggestQuery('hypertenion pnuemonia', lv))?.query, 'hypertension pneumonia');
+  });
+
+  describe('the vocabulary of a changing index (Speller)', () => {
+    const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined, debug: () => undefined };
+    /** A store whose text scan finishes when the test says so; bm25 finds the words of `indexed`. */
+    function fakeStore(texts: string[]): VocabularySource & { scans: number; finish: () => void; indexed: Set<string>; lookups: string[] } {
+      const waiting: Array<() => void> = [];
+      const fake = {
+        scans: 0,
+        indexed: new Set<string>(),
+        lookups: [] as string[],
+        finish: () => waiting.splice(0).forEach((f) => f()),
+        scanTexts: async (limit: number, onText: (t: string) => void): Promise<number> => {
+          fake.scans++;
+          await new Promise<void>((r) => waiting.push(r));
+          texts.slice(0, limit).forEach(onText);
+          return Math.min(limit, texts.length);
+        },
+        bm25: async (word: string): Promise<RankedChunk[]> => {
+          fake.lookups.push(word);
+          return fake.indexed.has(word) ? [{} as RankedChunk] : [];
+        },
+      };
+      return fake;
+    }
+    const settle = (): Promise<void> => new Promise((r) => setImmediate(r));
+
+    it('reads once per index version, one read at a time; a stale vocabulary looks words up until it is read again', async () => {
+      let clock = 0;
+      const store = fakeStore(['The patient has pneumonia and diabetes.', 'Pneumonia again.']);
+      const sp = new Speller(undefined, quiet, { refreshMs: 1000, now: () => clock });
+      // A search with results does not wait for the first read.
+      assert.equal(await sp.suggest('pnuemonia', store, 'v1', { wait: false, typing: false }), undefined);
+      assert.equal(store.scans, 1);
+      // The index changed while reading: no second read.
+      assert.equal(await sp.suggest('pnuemonia', store, 'v2', { wait: false, typing: false }), undefined);
+      assert.equal(store.scans, 1);
+      store.finish();
+      await settle();
+      assert.equal((await sp.suggest('pnuemonia', store, 'v1', { wait: false, typing: false }))?.query, 'pneumonia');
+      assert.deepEqual(store.lookups, [], 'a complete, current vocabulary needs no look-up');
+      // A newer version within refreshMs: the old vocabulary, with look-ups (the word may have been indexed since).
+      store.indexed.add('pnuemonia');
+      clock = 500;
+      assert.equal(await sp.suggest('pnuemonia', store, 'v3', { wait: false, typing: false }), undefined);
+      assert.deepEqual(store.lookups, ['pnuemonia']);
+      assert.equal(store.scans, 1);
+      // Past refreshMs: read again; meanwhile the old one serves.
+      clock = 2000;
+      store.indexed.clear();
+      assert.equal((await sp.suggest('pnuemonia', store, 'v3', { wait: false, typing: false }))?.query, 'pneumonia');
+      assert.equal(store.scans, 2);
+      // A search without results waits for the new read.
+      const waiting = sp.suggest('diabetis', store, 'v3', { wait: true, typing: false });
+      store.finish();
+      assert.equal((await waiting)?.query, 'diabetes');
+      assert.equal(store.scans, 2);
+    });
   });
 });
