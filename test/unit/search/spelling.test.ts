@@ -174,6 +174,7 @@ describe('spelling suggestions', () => {
       const sp = new Speller(undefined, quiet, { refreshMs: 1000, now: () => clock });
       // A search with results does not wait for the first read.
       assert.equal(await sp.suggest('pnuemonia', store, 'v1', { wait: false, typing: false }), undefined);
+      await settle(); // the read starts after the search that asked
       assert.equal(store.scans, 1);
       // The index changed while reading: no second read.
       assert.equal(await sp.suggest('pnuemonia', store, 'v2', { wait: false, typing: false }), undefined);
@@ -192,9 +193,11 @@ describe('spelling suggestions', () => {
       clock = 2000;
       store.indexed.clear();
       assert.equal((await sp.suggest('pnuemonia', store, 'v3', { wait: false, typing: false }))?.query, 'pneumonia');
+      await settle();
       assert.equal(store.scans, 2);
       // A search without results waits for the new read.
       const waiting = sp.suggest('diabetis', store, 'v3', { wait: true, typing: false });
+      await settle();
       store.finish();
       assert.equal((await waiting)?.query, 'diabetes');
       assert.equal(store.scans, 2);
