@@ -3,7 +3,7 @@ import * as esbuild from 'esbuild';
 import { spawnSync } from 'node:child_process';
 
 const [name, ...args] = process.argv.slice(2);
-const NAMES = ['index', 'search', 'patients', 'int8', 'pairsReview', 'engines', 'synth', 'stream'];
+const NAMES = ['index', 'search', 'patients', 'int8', 'pairsReview', 'engines', 'synth', 'stream', 'panel'];
 if (!NAMES.includes(name)) {
   console.error(`usage: node bench/run.mjs ${NAMES.join('|')} [options]`);
   process.exit(2);
@@ -16,7 +16,7 @@ await esbuild.build({
   format: 'cjs',
   target: 'node20',
   outfile,
-  external: ['onnxruntime-node', '@lancedb/lancedb', 'apache-arrow'],
+  external: ['onnxruntime-node', '@lancedb/lancedb', 'apache-arrow', 'playwright-core'],
   logLevel: 'warning',
 });
 const r = spawnSync(process.execPath, ['--expose-gc', outfile, ...args], { stdio: 'inherit' });

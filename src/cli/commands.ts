@@ -10,6 +10,7 @@ import { stderrLogger } from '../sidecar/log';
 import { intFlag, parseArgs, stringFlag, UsageError, type ParsedArgs } from './args';
 import { EXIT } from './exitCodes';
 import { engineConfigFrom } from './options';
+import { bundleFromArgs, searchBundle } from './bundlesCommand';
 import { makeProgressReporter, notesFromRows, PROGRESS_STYLES, type ProgressStyle } from './progress';
 
 const COMMON = ['model', 'index', 'device', 'precision', 'engine', 'python'];
@@ -88,12 +89,14 @@ export function filtersFrom(args: ParsedArgs): SearchFilters | undefined {
 export async function searchCommand(argv: string[]): Promise<number> {
   const args = parseArgs(
     argv,
-    [...COMMON, 'patient', 'note', 'k', 'mode', 'aggregate', 'evidence', 'note-type', 'from', 'to', 'folder', 'patient-list'],
+    [...COMMON, 'patient', 'note', 'k', 'mode', 'aggregate', 'evidence', 'note-type', 'from', 'to', 'folder', 'patient-list', 'bundle', 'bundle-mode'],
     ['json', 'no-expand', 'patients'],
   );
   const [folder, ...words] = args.positionals;
   const query = words.join(' ');
-  if (!query.trim()) throw new UsageError('a query is needed: drehr search <folder> <query>');
+  if (args.flags.has('bundle')) return bundleSearchCommand(folder, query, args);
+  if (args.flags.has('bundle-mode')) throw new UsageError('--bundle-mode goes with --bundle');
+  if (!query.trim()) throw new UsageError('a query is needed: drehr search <folder> <query> (or --bundle NAME)');
   const mode = stringFlag(args, 'mode') ?? DEFAULT_SEARCH_MODE;
   if (!isSearchMode(mode)) throw new UsageError(`--mode must be one of ${SEARCH_MODES.join(', ')}`);
   const k = intFlag(args, 'k', 1, 1000) ?? 10;
@@ -103,7 +106,7 @@ export async function searchCommand(argv: string[]): Promise<number> {
   const evidence = intFlag(args, 'evidence', 1, 100);
   const filters = filtersFrom(args);
   const config = engineConfigFrom(folder, args);
-  const engine = await Engine.open(config, stderrLogger);
+  const engine = await Engine.open(config, stderrLogger, { wholeQueries: true });
   try {
     const params = {
       query, k, mode, patientId: stringFlag(args, 'patient'), noteId: stringFlag(args, 'note'),
@@ -125,12 +128,47 @@ export async function searchCommand(argv: string[]): Promise<number> {
   }
 }
 
+/** `drehr search <folder> --bundle NAME|PATH`: the bundle's queries searched together; patients ranked (a bundle always ranks patients). */
+async function bundleSearchCommand(folder: string | undefined, query: string, args: ParsedArgs): Promise<number> {
+  if (query.trim()) throw new UsageError('--bundle runs the bundle\'s own queries: leave the query out');
+  for (const f of ['patient', 'note']) if (args.flags.has(f)) throw new UsageError(`--${f} does not go with --bundle (use --patient-list to restrict the patients)`);
+  const mode = stringFlag(args, 'mode') ?? DEFAULT_SEARCH_MODE;
+  if (!isSearchMode(mode)) throw new UsageError(`--mode must be one of ${SEARCH_MODES.join(', ')}`);
+  const aggregate = stringFlag(args, 'aggregate');
+  if (aggregate !== undefined && !isPatientAggregate(aggregate)) throw new UsageError(`--aggregate must be ${PATIENT_AGGREGATES.join(', ')}`);
+  const k = intFlag(args, 'k', 1, 1000) ?? 10;
+  const evidence = intFlag(args, 'evidence', 1, 100);
+  const filters = filtersFrom(args);
+  const config = engineConfigFrom(folder, args);
+  const { bundle, match } = bundleFromArgs(config.workspaceRoot, args);
+  const engine = await Engine.open(config, stderrLogger, { wholeQueries: true });
+  try {
+    const result = await searchBundle(engine, bundle, {
+      mode, match, k, ...(aggregate ? { aggregate } : {}), ...(evidence ? { evidence } : {}), ...(filters ? { filters } : {}), ...(args.flags.has('no-expand') ? { expand: false } : {}),
+    });
+    if (args.flags.has('json')) process.stdout.write(JSON.stringify(result) + '\n');
+    else {
+      process.stdout.write(`Bundle "${bundle.name}" (${bundle.queries.length} quer${bundle.queries.length === 1 ? 'y' : 'ies'}): patients found by ${match === 'all' ? 'every' : 'any'} query.\n`);
+      printPatients(result);
+    }
+    return result.patients.length ? EXIT.ok : EXIT.noResults;
+  } finally {
+    await engine.close();
+  }
+}
+
 function hitLines(h: SearchHit, indent: string): string {
   const where = `${h.sourcePath}${h.row !== undefined ? ` row ${h.row}` : ''} [${h.charStart}-${h.charEnd}]`;
   return `${indent}${where}\n${indent}${h.snippet.replace(/\s+/g, ' ')}\n`;
 }
 
+/** "Did you mean": the query with its misspelled words corrected, to run again. */
+function printSuggestion(r: SearchResult | PatientSearchResult): void {
+  if (r.suggestion) process.stdout.write(`Did you mean "${r.suggestion.query}"?\n`);
+}
+
 function printHits(r: SearchResult): void {
+  printSuggestion(r);
   if (r.expansions.length) process.stdout.write(`also searched: ${r.expansions.join(', ')}\n`);
   if (r.hits.length === 0) process.stdout.write('No results.\n');
   r.hits.forEach((h, i) => {
@@ -140,11 +178,13 @@ function printHits(r: SearchResult): void {
 
 function printPatients(r: PatientSearchResult): void {
   const out = process.stdout;
+  printSuggestion(r);
   if (r.expansions.length) out.write(`also searched: ${r.expansions.join(', ')}\n`);
   out.write(`${r.patients.length} patient(s) from ${r.passagesRanked} ranked passages, scored by ${r.aggregate}${r.depthReached ? ' (passage depth reached: patients further down may match too)' : ''}.\n`);
   if (r.patients.length === 0) out.write('No results.\n');
   for (const p of r.patients) {
     out.write(`${String(p.rank).padStart(2)}. patient ${p.patientId}  ${p.score.toFixed(4)}  ${p.passages} passage(s) in ${p.notes} note(s)\n`);
+    if (p.matchedQueries) out.write(`    found by: ${p.matchedQueries.join(' | ')}\n`);
     for (const h of p.evidence) out.write(`    - note ${h.noteId} ${h.score.toFixed(4)} (${h.matchedBy.join('+')})\n${hitLines(h, '      ')}`);
   }
 }

@@ -4,6 +4,7 @@ import '../shared/nativeEnvInit'; // first: native libraries read it when they l
 import { evalCommand } from '../eval/cli';
 import { errorMessage } from '../sidecar/errors';
 import { UsageError } from './args';
+import { bundlesCommand } from './bundlesCommand';
 import { chunksCommand } from './chunksCommand';
 import { indexCommand, searchCommand, statusCommand } from './commands';
 import { EXIT, exitCodeOf } from './exitCodes';
@@ -13,6 +14,8 @@ const USAGE = `Usage:
   drehr index <folder> [--model DIR] [--index DIR] [--rebuild] [--device auto|cpu|cuda] [--precision auto|fp32|int8] [--engine auto|onnx|torch] [--python PY] [--threads N] [--batch-chunks N] [--progress auto|json] [--json]
   drehr search <folder> <query> [--patient ID] [--note ID] [-k N] [--mode hybrid|dense|bm25] [--no-expand] [--json] [--model DIR] [--index DIR]
                [--patients [--aggregate max|topk|rrf] [--evidence N]] [--note-type T1,T2] [--from DATE] [--to DATE] [--folder F1,F2] [--patient-list FILE]
+  drehr search <folder> --bundle NAME|PATH [--bundle-mode any|all] [--patients] [-k N] [--mode M] [--json] [filters as above]
+  drehr bundles list <folder> [--json]
   drehr status <folder> [--model DIR] [--index DIR] [--json]
   drehr chunks <folder> --out FILE.jsonl [--words 100] [--overlap 10] [--min-words 50]
   drehr eval ...            (see drehr eval --help)
@@ -29,6 +32,8 @@ async function run(argv: string[]): Promise<number> {
       return searchCommand(rest);
     case 'status':
       return statusCommand(rest);
+    case 'bundles':
+      return bundlesCommand(rest);
     case 'chunks':
       return chunksCommand(rest);
     case 'eval':

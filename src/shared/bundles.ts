@@ -13,7 +13,8 @@
  *     "mode": "hybrid"                          // optional: hybrid | dense | bm25 (default: the panel's mode)
  *   }
  */
-import type { PatientHit, PatientSearchResult, SearchHit, SearchMode } from './protocol';
+import type { PatientHit, PatientSearchParams, PatientSearchResult, SearchHit, SearchMode } from './protocol';
+import type { PatientAggregate, SearchFilters } from './search';
 
 export const BUNDLES_FOLDER = '.drehr/bundles';
 export const MAX_BUNDLE_QUERIES = 50;
@@ -136,4 +137,40 @@ export function combineBundle(name: string, runs: readonly BundleRun[], match: B
     depthReached: runs.some((r) => r.result.depthReached),
     tookMs: runs.reduce((s, r) => s + r.result.tookMs, 0),
   };
+}
+
+/** Patients ranked per query before combining: deep, so "all" can intersect patients that rank low for one query. */
+export const BUNDLE_QUERY_DEPTH = 1000;
+/** Evidence passages kept per patient and query (the combined list keeps `evidence` of them). */
+export const BUNDLE_QUERY_EVIDENCE = 3;
+
+export interface BundleRunOptions {
+  /** The mode when the bundle names none. */
+  mode: SearchMode;
+  match: BundleMatch;
+  aggregate?: PatientAggregate;
+  filters?: SearchFilters;
+  expand?: boolean;
+  /** Evidence passages per patient in the combined list (default 5). */
+  evidence?: number;
+}
+
+/**
+ * Runs every query of a bundle as a patient search (one after another, through `searchPatients`: the sidecar
+ * request in the editor, the engine in the CLI) and combines them (combineBundle). The same code for both.
+ */
+export async function runBundle(
+  b: TermBundle,
+  o: BundleRunOptions,
+  searchPatients: (p: PatientSearchParams) => Promise<PatientSearchResult>,
+): Promise<PatientSearchResult & { bundle: string }> {
+  const runs: BundleRun[] = [];
+  for (const query of b.queries) {
+    const params: PatientSearchParams = { query, k: BUNDLE_QUERY_DEPTH, mode: b.mode ?? o.mode, evidence: Math.max(BUNDLE_QUERY_EVIDENCE, o.evidence ?? 0) };
+    if (o.aggregate) params.aggregate = o.aggregate;
+    if (o.filters) params.filters = o.filters;
+    if (o.expand !== undefined) params.expand = o.expand;
+    runs.push({ query, result: await searchPatients(params) });
+  }
+  return combineBundle(b.name, runs, o.match, o.evidence);
 }

@@ -217,12 +217,20 @@ export interface SearchParams {
   disabledExpansions?: string[];
 }
 
+/** "Did you mean": the query with its misspelled words corrected (src/sidecar/expansion/spelling.ts). */
+export interface SpellingSuggestion {
+  query: string;
+  corrections: Array<{ from: string; to: string }>;
+}
+
 export interface SearchResult {
   hits: SearchHit[];
   /** Terms the query was expanded with (shown to the user as "also searched: …"). */
   expansions: string[];
   /** Expansions that were switched off for this search (disabledExpansions that the query would have added). */
   disabledExpansions?: string[];
+  /** Words of the query that neither the index nor the lexicon knows, corrected (absent when none). */
+  suggestion?: SpellingSuggestion;
   tookMs: number;
 }
 
@@ -255,6 +263,7 @@ export interface PatientSearchResult {
   /** Passages ranked before aggregating; `depthReached`: the ranking was cut at the depth, more patients may match. */
   passagesRanked: number;
   depthReached: boolean;
+  suggestion?: SpellingSuggestion;
   tookMs: number;
 }
 

@@ -35,6 +35,7 @@ import type { Note } from './notes/types';
 import { searchPatients, searchStore, similarPassages } from './search';
 import { TABLE_NAME } from './store/schema';
 import { Store } from './store/store';
+import { Speller } from './vocabulary';
 
 export type { ProgressUpdate } from './indexer/indexer';
 
@@ -48,6 +49,10 @@ export interface EngineOptions {
   encoderBatch?: EncoderOptions['batch'];
   /** How long an index build may make no progress before it is reported and left behind (tests lower it). */
   buildStallMs?: number;
+  /** Chunks read for the spelling suggester's vocabulary (default VOCABULARY_CHUNKS; tests lower it). */
+  vocabularyChunks?: number;
+  /** Queries arrive whole (the CLI): every search waits for the spelling vocabulary and checks every word. */
+  wholeQueries?: boolean;
   /** The torch engine's precision, batches in flight and child environment (tests, benchmarks). */
   torch?: Pick<EncoderOptions, 'torchDtype' | 'inFlight' | 'torchEnv'>;
 }
@@ -58,6 +63,7 @@ export class Engine {
   private indexing: Promise<unknown> = Promise.resolve();
   private busy = false;
   private lexicon: Lexicon | undefined;
+  private speller: Speller | undefined;
   private readonly closing = new AbortController();
 
   private constructor(
@@ -171,14 +177,41 @@ export class Engine {
   async search(params: SearchParams, signal?: AbortSignal): Promise<SearchResult> {
     const store = await this.searchableStore();
     const expand = params.expand ?? this.config.queryExpansion;
-    return searchStore(store, this.encoder, params, signal, expand ? this.lexicon : undefined);
+    const result = await searchStore(store, this.encoder, params, signal, expand ? this.lexicon : undefined);
+    return this.withSuggestion(store, params, result, result.hits.length === 0);
   }
 
   /** Patients ranked by their passages (src/sidecar/patients.ts), each with its best passages. */
   async searchPatients(params: PatientSearchParams, signal?: AbortSignal): Promise<PatientSearchResult> {
     const store = await this.searchableStore();
     const expand = params.expand ?? this.config.queryExpansion;
-    return searchPatients(store, this.encoder, params, signal, expand ? this.lexicon : undefined);
+    const result = await searchPatients(store, this.encoder, params, signal, expand ? this.lexicon : undefined);
+    return this.withSuggestion(store, params, result, result.patients.length === 0);
+  }
+
+  /**
+   * "Did you mean" for a query with words the index and the lexicon do not know (not for the evaluation's
+   * one-note searches). A search without results waits for the index's vocabulary; one with results does not
+   * (unless queries arrive whole), and its last word may still be being typed.
+   */
+  private async withSuggestion<R extends SearchResult | PatientSearchResult>(store: Store, params: SearchParams, result: R, empty: boolean): Promise<R> {
+    if (params.noteId !== undefined) return result;
+    this.speller ??= new Speller(this.lexicon, this.log, { maxChunks: this.options.vocabularyChunks });
+    const started = performance.now();
+    const whole = this.options.wholeQueries === true;
+    const s = await this.speller.suggest(params.query, store, String(this.manifestMtime()), { wait: empty || whole, typing: !empty && !whole });
+    if (s) result.suggestion = { query: s.query, corrections: s.corrections.map((c) => ({ from: c.from, to: c.to })) };
+    result.tookMs += performance.now() - started;
+    return result;
+  }
+
+  /** Changes whenever an index run (of this or another process) finishes a batch. */
+  private manifestMtime(): number {
+    try {
+      return fs.statSync(path.join(this.metaDir, MANIFEST_FILE)).mtimeMs;
+    } catch {
+      return 0;
+    }
   }
 
   /** Passages like one passage (its stored vector as the query). */

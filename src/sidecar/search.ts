@@ -56,15 +56,14 @@ async function lexical(
   concepts: FoundConcept[],
   signal?: AbortSignal,
 ): Promise<RankedChunk[]> {
-  const plain = await store.bm25(query, depth, where);
+  // Every list at once: LanceDB answers concurrent reads on its own threads (up to 1 + 5 × 8 full-text queries).
+  const [plain, ...perConcept] = await Promise.all([
+    store.bm25(query, depth, where),
+    ...concepts.map((c) => Promise.all(c.forms.map(async (form) => (await store.bm25(form, depth, where)).map((r) => ({ item: r, score: r.score }))))),
+  ]);
+  throwIfAborted(signal);
   if (concepts.length === 0) return plain;
-  const lists: RankedChunk[][] = [plain];
-  for (const c of concepts) {
-    throwIfAborted(signal);
-    const perForm = [];
-    for (const form of c.forms) perForm.push((await store.bm25(form, depth, where)).map((r) => ({ item: r, score: r.score })));
-    lists.push(fuseConcept(perForm, (r) => r.chunk.id).map((x) => x.item));
-  }
+  const lists: RankedChunk[][] = [plain, ...perConcept.map((perForm) => fuseConcept(perForm, (r) => r.chunk.id).map((x) => x.item))];
   const fused = reciprocalRankFusion(lists, (r) => r.chunk.id).slice(0, depth);
   return fused.map((f) => ({ chunk: f.item.chunk, score: f.score }));
 }
@@ -78,15 +77,14 @@ async function rankPassages(store: Store, encoder: Encoder, p: SearchParams, wan
   const found = lexicon && p.mode !== 'dense' ? findConcepts(p.query, lexicon) : [];
   const all = addedForms(p.query, found);
   const concepts = withoutDisabled(found, asked);
-  let dense: RankedChunk[] = [];
-  let bm25: RankedChunk[] = [];
-  if (p.mode !== 'bm25') {
+  // The dense side (encode, then vector search) and the lexical side run at the same time.
+  const denseSide = async (): Promise<RankedChunk[]> => {
+    if (p.mode === 'bm25') return [];
     const [vec] = await encoder.embed([p.query], 'query', { signal });
     throwIfAborted(signal);
-    dense = await store.dense(vec, depth, where);
-  }
-  throwIfAborted(signal);
-  if (p.mode !== 'dense') bm25 = await lexical(store, p.query, depth, where, concepts, signal);
+    return store.dense(vec, depth, where);
+  };
+  const [dense, bm25] = await Promise.all([denseSide(), p.mode === 'dense' ? Promise.resolve([]) : lexical(store, p.query, depth, where, concepts, signal)]);
   throwIfAborted(signal);
   let ranked: RankedPassage[];
   if (p.mode === 'hybrid') {

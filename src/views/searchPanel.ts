@@ -13,7 +13,8 @@ import { appendAudit, type AuditRecord } from '../audit';
 import { patientListCsv, passagesCsv, passagesJsonl, patientsCsv, patientsJsonl, type ExportSource } from '../shared/export';
 import { ListPatients, Search, SearchPatients, SimilarPassages, type PatientSearchResult, type SearchResult } from '../shared/protocol';
 import { DEFAULT_PATIENT_AGGREGATE } from '../shared/search';
-import { BUNDLES_FOLDER, bundleFileName, bundleJson, combineBundle, parseBundle, type BundleRun, type TermBundle } from '../shared/bundles';
+import { BUNDLES_FOLDER, bundleFileName, bundleJson, runBundle } from '../shared/bundles';
+import { listBundleFiles, readBundleFile } from '../shared/bundleFiles';
 import { isSearchPanelToHost, type BundleListing, type ExportFormat, type PanelReadiness, type SearchPanelToHost, type SearchPanelToWebview } from '../shared/webview';
 import { writeFileAtomicSync } from '../shared/atomicWrite';
 import { explainError } from '../sidecar-client/errors';
@@ -218,36 +219,24 @@ class SearchPanel implements vscode.WebviewViewProvider {
 
   /** The bundle files of the workspace, parsed; a broken one is listed with its problems. */
   private listBundles(): BundleListing[] {
-    const dir = this.bundlesDir();
-    if (!dir || !fs.existsSync(dir)) return [];
-    let names: string[];
+    const root = this.ctx.workspaceRoot;
+    if (!root) return [];
     try {
-      names = fs.readdirSync(dir).filter((f) => f.endsWith('.json') && !f.startsWith('.')).sort();
+      return listBundleFiles(root).map((b) => (b.error ? { file: b.file, error: b.error } : { file: b.file, name: b.name, queries: b.queries, match: b.match }));
     } catch (e) {
       this.ctx.log.error(`Could not list ${BUNDLES_FOLDER}: ${(e as Error).message}`);
       return [];
     }
-    return names.map((file) => {
-      const r = this.readBundle(file);
-      return r.ok ? { file, name: r.bundle.name, queries: r.bundle.queries, match: r.bundle.match } : { file, error: r.error };
-    });
-  }
-
-  private readBundle(file: string): { ok: true; bundle: TermBundle } | { ok: false; error: string } {
-    const dir = this.bundlesDir()!;
-    let text: string;
-    try {
-      text = fs.readFileSync(path.join(dir, file), 'utf8');
-    } catch (e) {
-      return { ok: false, error: `${BUNDLES_FOLDER}/${file} cannot be read: ${(e as Error).message}` };
-    }
-    const r = parseBundle(text, `${BUNDLES_FOLDER}/${file}`);
-    return r.ok ? { ok: true, bundle: r.bundle } : { ok: false, error: r.errors.join(' ') };
   }
 
   private async runBundle(m: Extract<SearchPanelToHost, { type: 'runBundle' }>): Promise<void> {
-    if (!this.bundlesDir()) return;
-    const read = this.readBundle(m.file);
+    const dir = this.bundlesDir();
+    if (!dir) return;
+    if (m.file.includes('/') || m.file.includes('\\')) {
+      this.post({ type: 'searchReply', id: m.id, ok: false, error: `A bundle is a file name inside ${BUNDLES_FOLDER}/.` });
+      return;
+    }
+    const read = readBundleFile(path.join(dir, m.file), `${BUNDLES_FOLDER}/${m.file}`);
     if (!read.ok) {
       this.post({ type: 'searchReply', id: m.id, ok: false, error: read.error });
       return;
@@ -256,17 +245,11 @@ class SearchPanel implements vscode.WebviewViewProvider {
     const mine = this.newSearch();
     const c = this.ctx.config;
     try {
-      const runs: BundleRun[] = [];
-      for (const q of b.queries) {
-        // Deeper than the panel's list, so "all" can intersect patients that rank lower for one query.
-        const result = await this.ctx.client.request(
-          SearchPatients,
-          { query: q, k: 1000, mode: b.mode ?? m.mode, expand: c.queryExpansion, aggregate: m.aggregate ?? DEFAULT_PATIENT_AGGREGATE, evidence: 3, ...(m.filters ? { filters: m.filters } : {}) },
-          mine.token,
-        );
-        runs.push({ query: q, result });
-      }
-      const combined = combineBundle(b.name, runs, m.match);
+      const combined = await runBundle(
+        b,
+        { mode: m.mode, match: m.match, aggregate: m.aggregate ?? DEFAULT_PATIENT_AGGREGATE, expand: c.queryExpansion, ...(m.filters ? { filters: m.filters } : {}) },
+        (params) => this.ctx.client.request(SearchPatients, params, mine.token),
+      );
       combined.patients = combined.patients.slice(0, Math.max(c.resultCount, 50));
       const partial = this.ctx.client.status?.state === 'indexing';
       this.last = { kind: 'patients', result: combined, source: { bundle: b.name, query: b.queries.join(' | ') } };

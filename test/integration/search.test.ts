@@ -10,7 +10,8 @@ import * as vscode from 'vscode';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { DrehrApi } from '../../src/api';
-import { BUNDLES_FOLDER, combineBundle, parseBundle } from '../../src/shared/bundles';
+import { BUNDLES_FOLDER, parseBundle, runBundle } from '../../src/shared/bundles';
+import type { PatientSearchParams, PatientSearchResult } from '../../src/shared/protocol';
 import { parsePatientList } from '../../src/shared/export';
 import { exportText } from '../../src/views/searchPanel';
 
@@ -87,10 +88,10 @@ suite('DR.EHR search panel engine, end to end', function () {
     fs.writeFileSync(path.join(dir, 'joints.json'), JSON.stringify({ name: 'Joints', queries: ['knee pain', 'osteoarthritis'], match: 'any' }));
     const parsed = parseBundle(fs.readFileSync(path.join(dir, 'joints.json'), 'utf8'), `${BUNDLES_FOLDER}/joints.json`);
     assert.ok(parsed.ok);
-    const runs = [];
-    for (const q of parsed.bundle.queries) runs.push({ query: q, result: await api.searchPatients({ query: q, mode: 'bm25', k: 100 }) });
-    const any = combineBundle('Joints', runs, 'any');
-    const all = combineBundle('Joints', runs, 'all');
+    // The panel's and the CLI's runner, through the extension's sidecar.
+    const search = (p: PatientSearchParams): Promise<PatientSearchResult> => api.searchPatients(p);
+    const any = await runBundle({ ...parsed.bundle, mode: 'bm25' }, { mode: 'hybrid', match: 'any' }, search);
+    const all = await runBundle({ ...parsed.bundle, mode: 'bm25' }, { mode: 'hybrid', match: 'all' }, search);
     assert.ok(any.patients.length >= all.patients.length);
     const anyIds = new Set(any.patients.map((p) => p.patientId));
     assert.ok(all.patients.every((p) => anyIds.has(p.patientId) && p.matchedQueries?.length === 2));

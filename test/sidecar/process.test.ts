@@ -20,6 +20,7 @@ import {
   type IndexStatus,
   type LogParams,
   type ProgressParams,
+  type PatientSearchResult,
   type SearchResult,
 } from '../../src/shared/protocol';
 import { Engine } from '../../src/sidecar/engine';
@@ -247,6 +248,38 @@ describe('processes: sidecar over JSON-RPC and the drehr CLI', function () {
       const parsed = JSON.parse(found.stdout) as SearchResult;
       assert.ok(parsed.hits.length > 0);
       assert.equal((await runCli(['search', ws, 'pain', '--patient', 'nobody', ...model])).code, 5);
+      // "Did you mean" in the human output (no results: exit 5), and in the JSON.
+      const typo = await runCli(['search', ws, 'colchicnie', '--mode', 'bm25', ...model]);
+      assert.equal(typo.code, 5);
+      assert.match(typo.stdout, /^Did you mean "colchicine"\?$/m);
+      assert.ok(!typo.stderr.includes('colchicnie'), 'the query is not logged');
+      const typoJson = JSON.parse((await runCli(['search', ws, 'colchicnie', '--mode', 'bm25', '--json', ...model])).stdout) as SearchResult;
+      assert.equal(typoJson.suggestion?.query, 'colchicine');
+      // Term bundles from .drehr/bundles, with the panel's code.
+      assert.match((await runCli(['bundles', 'list', ws])).stdout, /No bundles in \.drehr\/bundles\/ yet/);
+      fs.mkdirSync(path.join(ws, '.drehr', 'bundles'), { recursive: true });
+      fs.writeFileSync(path.join(ws, '.drehr', 'bundles', 'gout.json'), JSON.stringify({ name: 'Gout', queries: ['colchicine', 'pain'], match: 'any', mode: 'bm25' }));
+      const listed = await runCli(['bundles', 'list', ws, '--json']);
+      assert.equal(listed.code, 0);
+      assert.deepEqual((JSON.parse(listed.stdout) as { bundles: unknown[] }).bundles, [{ file: 'gout.json', name: 'Gout', queries: ['colchicine', 'pain'], match: 'any', mode: 'bm25' }]);
+      const anyRun = await runCli(['search', ws, '--bundle', 'Gout', '--json', '-k', '50', ...model]);
+      assert.equal(anyRun.code, 0, anyRun.stderr);
+      const any = JSON.parse(anyRun.stdout) as PatientSearchResult & { bundle: string; match: string };
+      assert.equal(any.bundle, 'Gout');
+      assert.equal(any.match, 'any');
+      const allRun = await runCli(['search', ws, '--bundle', path.join(ws, '.drehr', 'bundles', 'gout.json'), '--bundle-mode', 'all', '--patients', '--json', '-k', '50', ...model]);
+      const all = JSON.parse(allRun.stdout) as PatientSearchResult;
+      assert.ok(all.patients.length > 0 && all.patients.length < any.patients.length, `all ${all.patients.length}, any ${any.patients.length}`);
+      assert.ok(all.patients.every((p) => p.matchedQueries?.length === 2));
+      assert.deepEqual(new Set(all.patients.map((p) => p.patientId)), new Set(any.patients.filter((p) => p.matchedQueries?.length === 2).map((p) => p.patientId)));
+      const human = await runCli(['search', ws, '--bundle', 'gout', ...model]);
+      assert.match(human.stdout, /^Bundle "Gout" \(2 queries\): patients found by any query\.$/m);
+      assert.match(human.stdout, /found by: colchicine \| pain|found by: pain \| colchicine/);
+      const unknown = await runCli(['search', ws, '--bundle', 'asthma', ...model]);
+      assert.equal(unknown.code, 2);
+      assert.match(unknown.stderr, /No bundle "asthma".*there: gout/);
+      assert.equal((await runCli(['search', ws, 'pain', '--bundle', 'gout', ...model])).code, 2);
+      assert.equal((await runCli(['search', ws, 'pain', '--bundle-mode', 'all', ...model])).code, 2);
       assert.equal((await runCli(['status', ws, ...model])).code, 0);
       const holder = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
       try {

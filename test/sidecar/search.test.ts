@@ -22,6 +22,9 @@ describe('engine: patients, filters and expansions (demo model, LanceDB)', funct
     const filler = 'The patient was seen today in clinic and the plan was discussed with the family at length. '.repeat(3);
     fs.writeFileSync(path.join(ws, 'imaging', "o'brien", 'ct.md'), note("p'x", 'rad-1', 'radiology', '2031-05-02', `${filler} Chest CT shows no pulmonary embolism.`));
     fs.writeFileSync(path.join(ws, 'imaging', 'xr.md'), note('p\\y', 'rad-2', 'radiology', '2030-01-01', `${filler} Chest x-ray with a small effusion.`));
+    // Last in scan order (so outside a one-chunk vocabulary): a typo that a note really holds.
+    fs.mkdirSync(path.join(ws, 'zz'), { recursive: true });
+    fs.writeFileSync(path.join(ws, 'zz', 'late.md'), note('p-late', 'late-1', 'letter', '2031-06-01', `${filler} An old report spelled it embolisn.`));
     engine = await Engine.open(configFor(ws), log, { threads: 2, batchChunks: 40 });
     await engine.index({ workId: 't' });
   });
@@ -76,6 +79,28 @@ describe('engine: patients, filters and expansions (demo model, LanceDB)', funct
     assert.deepEqual(off.expansions, on.expansions, 'the chips stay, marked off');
     assert.ok(off.hits.every((h) => !h.matchedExpansions?.includes('htn')));
     if (withHtn.length) assert.ok(withHtn.some((h) => h.highlights.length > 0));
+  });
+
+  it('suggests a spelling for words neither the index nor the lexicon knows, and leaves abbreviations alone', async () => {
+    // No results: the search waits for the index's vocabulary.
+    const none = await engine.search({ query: 'embolsim', k: 5, mode: 'bm25' });
+    assert.equal(none.hits.length, 0);
+    assert.equal(none.suggestion?.query, 'embolism');
+    assert.deepEqual(none.suggestion?.corrections, [{ from: 'embolsim', to: 'embolism' }]);
+    // With results (the vocabulary is ready now): still offered, for the misspelled word only.
+    const some = await engine.searchPatients({ query: 'Chest effusoin', k: 5, mode: 'bm25' });
+    assert.ok(some.patients.length > 0);
+    assert.equal(some.suggestion?.query, 'Chest effusion');
+    for (const q of ['chest pain', 'CT', 'HTN', 'effusion']) assert.equal((await engine.search({ query: q, k: 3, mode: 'bm25' })).suggestion, undefined, q);
+    // A vocabulary read from one chunk: a word outside it is looked up in the index before it is called misspelled.
+    const sampled = await Engine.open(configFor(ws), log, { threads: 1, vocabularyChunks: 1 });
+    try {
+      assert.equal((await sampled.search({ query: 'embolsim', k: 5, mode: 'bm25' })).suggestion?.query, 'embolism');
+      // "embolisn" is a typo in one note: in the index, so not corrected (without the look-up it would become "embolism").
+      assert.equal((await sampled.search({ query: 'embolisn', k: 5, mode: 'bm25' })).suggestion, undefined);
+    } finally {
+      await sampled.close();
+    }
   });
 
   it('finds passages like a passage from its stored vector, leaving its own note out', async () => {

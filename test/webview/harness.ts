@@ -14,12 +14,17 @@
  */
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { existsSync, readFileSync } from 'node:fs';
-import { extname, join, resolve, sep } from 'node:path';
+import { dirname, extname, join, resolve, sep } from 'node:path';
 import { webviewHtml } from '../../src/views/html';
 
 export const ORIGIN = 'https://webview.test';
-/** The repository root (tests run from out/test/webview/). */
-export const ROOT = resolve(__dirname, '..', '..', '..');
+/** The repository root: the nearest folder above this file's bundle with a package.json (tests run from out/test/webview/, the panel benchmark from bench/work/). */
+export const ROOT = ((): string => {
+  for (let d = __dirname; ; d = dirname(d)) {
+    if (existsSync(join(d, 'package.json'))) return d;
+    if (dirname(d) === d) return resolve(__dirname, '..', '..', '..');
+  }
+})();
 const SERVED = ['dist/webview/', 'media/', 'node_modules/@vscode/codicons/dist/'];
 const TYPES: Record<string, string> = { '.js': 'text/javascript', '.css': 'text/css', '.map': 'application/json', '.ttf': 'font/ttf', '.svg': 'image/svg+xml' };
 

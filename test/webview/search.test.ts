@@ -316,6 +316,22 @@ describe('search panel webview', function () {
     assert.equal(again.mode, 'hybrid');
   });
 
+  it('no results offer the spelling suggestion as a button that runs the corrected query', async () => {
+    await typeQuery('pnuemonia <b>x</b>');
+    const msg = await view.waitForPosted<SearchMsg>('search');
+    const suggestion = { query: 'pneumonia <b>x</b>', corrections: [{ from: 'pnuemonia', to: 'pneumonia' }] };
+    await view.deliver({ type: 'searchReply', id: msg.id, ok: true, result: { ...result([]), suggestion } });
+    await view.page.waitForSelector('#suggestion-run');
+    assert.equal(await view.page.$eval('#suggestion', (e) => e.textContent), 'Did you mean pneumonia <b>x</b>?');
+    assert.equal(await view.page.$$eval('#suggestion b', (e) => e.length), 0, 'the query is text, never HTML');
+    await view.page.click('#suggestion-run');
+    const again = await view.waitForPosted<SearchMsg>('search', 2);
+    assert.equal(again.query, 'pneumonia <b>x</b>');
+    assert.equal(await view.page.locator('#query input').inputValue(), 'pneumonia <b>x</b>');
+    await view.deliver({ type: 'searchReply', id: again.id, ok: true, result: result([hit()]) });
+    await view.page.waitForSelector('#suggestion', { state: 'hidden' });
+  });
+
   it('keyboard: Down from the query reaches the results, Up/Down move, Enter opens, Right expands a patient', async () => {
     await typeQuery('pain');
     const msg = await view.waitForPosted<SearchMsg>('search');

@@ -8,7 +8,7 @@
 import '@vscode-elements/elements/dist/vscode-textfield/index.js';
 import '@vscode-elements/elements/dist/vscode-single-select/index.js';
 import '@vscode-elements/elements/dist/vscode-option/index.js';
-import type { PatientSearchResult, SearchHit, SearchMode, SearchResult } from '../../src/shared/protocol';
+import type { PatientSearchResult, SearchHit, SearchMode, SearchResult, SpellingSuggestion } from '../../src/shared/protocol';
 import { PATIENT_AGGREGATES, type PatientAggregate, type SearchFilters } from '../../src/shared/search';
 import type { BundleListing, PanelCommand, PanelReadiness, ResultView, SearchPanelState, SearchPanelToHost, SearchPanelToWebview } from '../../src/shared/webview';
 import { chipElements, patientElement, renderHits } from './render';
@@ -146,6 +146,8 @@ form.append(query, viewRow, filters, bundles, chips, history);
 
 const message = make('div', { id: 'message' });
 message.setAttribute('role', 'status');
+const suggestion = make('div', { id: 'suggestion' });
+suggestion.hidden = true;
 const actions = make('div', { id: 'actions' });
 const partial = make('div', { id: 'partial', text: 'Indexing is still running: these results cover the notes indexed so far.' });
 partial.hidden = true;
@@ -158,7 +160,7 @@ const exportJsonl = button('export-jsonl', 'JSONL', 'Save these results as JSON 
 const exportList = button('export-patients', 'Patient list', 'Save the patients of these results, one id per line (a cohort list)');
 exportBar.append(exportCsv, exportJsonl, exportList);
 exportBar.hidden = true;
-document.body.append(form, message, actions, partial, bundleBanner, results, exportBar);
+document.body.append(form, message, suggestion, actions, partial, bundleBanner, results, exportBar);
 
 // ---- behaviour ----
 let nextId = 1;
@@ -378,10 +380,30 @@ function noResultsHelp(): void {
   showActions(list);
 }
 
+/** "Did you mean …?" with the corrected query as a button that runs it (the words as text, never HTML). */
+function renderSuggestion(s: SpellingSuggestion | undefined): void {
+  suggestion.hidden = !s;
+  if (!s) {
+    suggestion.replaceChildren();
+    return;
+  }
+  const b = make('button', { id: 'suggestion-run', cls: 'link', text: s.query });
+  b.type = 'button';
+  b.title = s.corrections.map((c) => `${c.from} → ${c.to}`).join(', ');
+  b.addEventListener('click', () => {
+    setQuery(s.query);
+    renderHistory();
+    search(true);
+    query.focus();
+  });
+  suggestion.replaceChildren(make('span', { text: 'Did you mean ' }), b, make('span', { text: '?' }));
+}
+
 function showResult(): void {
   renderView();
   const r: SearchResult | undefined = state.view === 'passages' ? state.result : undefined;
   const p: PatientSearchResult | undefined = state.view === 'patients' ? state.patients : undefined;
+  renderSuggestion(state.bundle && p ? undefined : (r ?? p)?.suggestion);
   if (!r && !p) {
     results.replaceChildren();
     renderChips([]);

@@ -317,6 +317,30 @@ export class Store {
     return rows.map((r) => plain(r as StoredChunk));
   }
 
+  /**
+   * The text of up to `limit` chunks in table order, one batch at a time (the spelling suggester's vocabulary).
+   * Returns how many chunks it read. `onText` gets note text: never log it.
+   */
+  async scanTexts(limit: number, onText: (text: string) => void, signal?: AbortSignal): Promise<number> {
+    if (!this.table) return 0;
+    const t = this.table;
+    return this.guard(async () => {
+      let n = 0;
+      for await (const batch of t.query().select(['text']).limit(limit)) {
+        const col = batch.getChild('text');
+        if (!col) break;
+        for (const s of col) {
+          if (typeof s === 'string') onText(s);
+          n++;
+        }
+        if (signal?.aborted) break;
+        // Let searches through between batches: the scan is background work.
+        await new Promise((r) => setImmediate(r));
+      }
+      return n;
+    });
+  }
+
   /** Every chunk id (tests, benchmarks: compare two indexes). */
   async allIds(): Promise<string[]> {
     if (!this.table) return [];

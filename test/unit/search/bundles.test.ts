@@ -1,6 +1,10 @@
 import * as assert from 'node:assert/strict';
-import { bundleFileName, bundleJson, combineBundle, parseBundle } from '../../../src/shared/bundles';
-import type { PatientHit, PatientSearchResult, SearchHit } from '../../../src/shared/protocol';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { BUNDLE_QUERY_DEPTH, bundleFileName, bundleJson, combineBundle, parseBundle, runBundle } from '../../../src/shared/bundles';
+import { findBundle, listBundleFiles } from '../../../src/shared/bundleFiles';
+import type { PatientHit, PatientSearchParams, PatientSearchResult, SearchHit } from '../../../src/shared/protocol';
 
 const F = '.drehr/bundles/hf.json';
 
@@ -62,6 +66,74 @@ describe('term bundles', () => {
     it('all: only patients every query found', () => {
       assert.deepEqual(combineBundle('HF', runs, 'all').patients.map((x) => x.patientId), ['B']);
       assert.deepEqual(combineBundle('HF', [], 'all').patients, []);
+    });
+  });
+
+  describe('running a bundle (the panel and the CLI share runBundle)', () => {
+    const h = (patientId: string, chunkId: string): SearchHit => ({ chunkId, noteId: chunkId.split('::')[0], patientId, sourcePath: 'a.md', charStart: 0, charEnd: 1, score: 1, matchedBy: ['bm25'], snippet: '', highlights: [] });
+    const found: Record<string, string[]> = { 'heart failure': ['A', 'B'], CHF: ['B', 'C'] };
+    const asked: PatientSearchParams[] = [];
+    const search = async (p: PatientSearchParams): Promise<PatientSearchResult> => {
+      asked.push(p);
+      const ids = found[p.query] ?? [];
+      return { patients: ids.map((id, i) => ({ patientId: id, score: 1, rank: i + 1, passages: 1, notes: 1, evidence: [h(id, `${id}-${p.query}::0`)] })), aggregate: p.aggregate ?? 'max', expansions: [], passagesRanked: ids.length, depthReached: false, tookMs: 1 };
+    };
+    beforeEach(() => (asked.length = 0));
+    it('searches each query deep, with the filters, the mode the bundle names (else the caller\'s), and combines them', async () => {
+      const b = { name: 'HF', queries: ['heart failure', 'CHF'], match: 'any' as const, mode: 'bm25' as const };
+      const any = await runBundle(b, { mode: 'hybrid', match: 'any', filters: { noteTypes: ['discharge'] }, expand: false }, search);
+      assert.deepEqual(any.patients.map((p) => p.patientId), ['B', 'A', 'C']);
+      assert.deepEqual(asked.map((p) => [p.query, p.k, p.mode, p.filters?.noteTypes, p.expand]), [
+        ['heart failure', BUNDLE_QUERY_DEPTH, 'bm25', ['discharge'], false],
+        ['CHF', BUNDLE_QUERY_DEPTH, 'bm25', ['discharge'], false],
+      ]);
+      const all = await runBundle({ ...b, mode: undefined }, { mode: 'dense', match: 'all', aggregate: 'rrf' }, search);
+      assert.deepEqual(all.patients.map((p) => p.patientId), ['B']);
+      assert.equal(asked[2].mode, 'dense');
+      assert.equal(asked[2].aggregate, 'rrf');
+      assert.equal(all.bundle, 'HF');
+    });
+  });
+
+  describe('bundle files', () => {
+    let root: string;
+    let dir: string;
+    before(() => {
+      root = fs.mkdtempSync(path.join(os.tmpdir(), 'drehr-bundles-'));
+      dir = path.join(root, '.drehr', 'bundles');
+      fs.mkdirSync(dir, { recursive: true });
+      fs.writeFileSync(path.join(dir, 'heart-failure.json'), bundleJson({ name: 'Heart failure', queries: ['heart failure', 'CHF'], match: 'all' }));
+      fs.writeFileSync(path.join(dir, 'broken.json'), '{"name": "Broken", "queries": []}');
+      fs.writeFileSync(path.join(dir, 'twin-a.json'), bundleJson({ name: 'Twin', queries: ['a'], match: 'any' }));
+      fs.writeFileSync(path.join(dir, 'twin-b.json'), bundleJson({ name: 'Twin', queries: ['b'], match: 'any' }));
+      fs.writeFileSync(path.join(dir, 'notes.txt'), 'not a bundle');
+      fs.writeFileSync(path.join(root, 'elsewhere.json'), bundleJson({ name: 'Elsewhere', queries: ['x'], match: 'any' }));
+    });
+    after(() => fs.rmSync(root, { recursive: true, force: true }));
+
+    it('lists the .json files, a broken one with its problem', () => {
+      const list = listBundleFiles(root);
+      assert.deepEqual(list.map((b) => b.file), ['broken.json', 'heart-failure.json', 'twin-a.json', 'twin-b.json']);
+      assert.match(list[0].error ?? '', /"queries" is empty/);
+      assert.deepEqual(list[1], { file: 'heart-failure.json', name: 'Heart failure', queries: ['heart failure', 'CHF'], match: 'all' });
+      assert.deepEqual(listBundleFiles(path.join(root, 'nowhere')), []);
+    });
+
+    it('finds a bundle by file name, by its name (case ignored), or by a path; says what exists otherwise', () => {
+      for (const ref of ['heart-failure', 'heart-failure.json', 'HEART FAILURE', 'Heart failure']) {
+        const r = findBundle(root, ref);
+        assert.ok(r.ok, ref);
+        assert.equal(r.bundle.name, 'Heart failure');
+      }
+      const byPath = findBundle(root, 'elsewhere.json', root);
+      assert.ok(byPath.ok && byPath.bundle.name === 'Elsewhere');
+      const twin = findBundle(root, 'twin');
+      assert.ok(!twin.ok && /2 bundles are named "twin" \(twin-a.json, twin-b.json\)/.test(twin.error));
+      const missing = findBundle(root, 'asthma');
+      assert.ok(!missing.ok && /No bundle "asthma".*there: broken, heart-failure, twin-a, twin-b/.test(missing.error), !missing.ok ? missing.error : '');
+      const broken = findBundle(root, 'broken');
+      assert.ok(!broken.ok && /"queries" is empty/.test(broken.error));
+      assert.ok(!findBundle(root, '../elsewhere').ok, 'no way out of the bundles folder by name');
     });
   });
 });
