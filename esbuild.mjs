@@ -31,7 +31,8 @@ function walk(dir, pred) {
 }
 
 const nodeBuilds = [
-  { entryPoints: { extension: 'src/extension.ts' }, external: ['vscode'] },
+  // reviewWorker: the pairs review's worker thread (src/review/worker.ts), started by the extension host.
+  { entryPoints: { extension: 'src/extension.ts', reviewWorker: 'src/review/worker.ts' }, external: ['vscode'] },
   { entryPoints: { sidecar: 'src/sidecar/main.ts', cli: 'src/cli/main.ts' }, external: nativeExternals },
 ].filter((b) => Object.values(b.entryPoints).every((p) => existsSync(p)));
 

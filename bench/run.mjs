@@ -3,7 +3,7 @@ import * as esbuild from 'esbuild';
 import { spawnSync } from 'node:child_process';
 
 const [name, ...args] = process.argv.slice(2);
-const NAMES = ['index', 'search', 'patients', 'int8', 'pairsReview', 'engines', 'synth', 'stream', 'panel'];
+const NAMES = ['index', 'search', 'patients', 'int8', 'pairsReview', 'engines', 'synth', 'stream', 'panel', 'suspicionCalibration'];
 if (!NAMES.includes(name)) {
   console.error(`usage: node bench/run.mjs ${NAMES.join('|')} [options]`);
   process.exit(2);

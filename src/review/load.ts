@@ -5,11 +5,11 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { labelsPathFor, suspicionPathFor, type Suspicion } from '../shared/pairs';
+import { labelsPathFor, suspicionPathFor, type Pair, type Suspicion } from '../shared/pairs';
 import { LabelLog } from './labelLog';
 import { LabelLogTooNewError, LabelState } from './labels';
 import { parsePairs, parseSuspicion, type LineProblem } from './pairsFile';
-import { ReviewSession } from './session';
+import { ReviewSession, type LabelSink } from './session';
 
 export interface LoadedReview {
   session: ReviewSession;
@@ -49,27 +49,40 @@ class ReadOnlyLabels {
   }
 }
 
-export function loadReview(pairsPath: string, reviewer: string, options: { seed?: number } = {}): LoadedReview {
-  const text = fs.readFileSync(pairsPath, 'utf8');
-  const parsed = parsePairs(text);
-  const notices = describeProblems(pairsPath, parsed.problems);
-  if (parsed.pairs.length === 0) notices.unshift(`${path.basename(pairsPath)} holds no pairs${parsed.problems.length ? ' that could be read' : ''}.`);
+export interface LoadOptions {
+  seed?: number;
+  /**
+   * Called while the pairs are parsed (after the first `first` pairs, then every `every`): the pairs so far, the
+   * characters read of `total`, and the labels (the label log is read before the pairs), so a first page can be
+   * drawn before a large file is read to its end.
+   */
+  progress?: { first: number; every: number; fn(pairs: readonly Pair[], at: number, total: number, labels: LabelSink): void };
+}
+
+export function loadReview(pairsPath: string, reviewer: string, options: LoadOptions = {}): LoadedReview {
+  const notices: string[] = [];
+  // The label log first (small), so a preview of the first pairs already shows their labels.
   const labelsPath = labelsPathFor(pairsPath);
   let log: LabelLog | undefined;
   let readOnly: string | undefined;
-  let session: ReviewSession;
+  let sink: LabelSink;
   try {
     log = LabelLog.open(labelsPath);
-    notices.push(...describeProblems(labelsPath, log.problems));
-    session = new ReviewSession(parsed.pairs, log, reviewer, options);
+    sink = log;
   } catch (e) {
     if (!(e instanceof LabelLogTooNewError)) throw e;
     readOnly = e.message;
-    notices.unshift(e.message);
     // The refused log is not read at all: the pairs can be browsed, not labelled.
-    const empty = new ReadOnlyLabels(new LabelState(), e.message);
-    session = new ReviewSession(parsed.pairs, empty, reviewer, options);
+    sink = new ReadOnlyLabels(new LabelState(), e.message);
   }
+  const text = fs.readFileSync(pairsPath, 'utf8');
+  const pr = options.progress;
+  const parsed = parsePairs(text, pr ? { first: pr.first, every: pr.every, fn: (pairs, at) => pr.fn(pairs, at, text.length, sink) } : undefined);
+  notices.push(...describeProblems(pairsPath, parsed.problems));
+  if (parsed.pairs.length === 0) notices.unshift(`${path.basename(pairsPath)} holds no pairs${parsed.problems.length ? ' that could be read' : ''}.`);
+  if (readOnly) notices.unshift(readOnly);
+  if (log) notices.push(...describeProblems(labelsPath, log.problems));
+  const session = new ReviewSession(parsed.pairs, sink, reviewer, options.seed !== undefined ? { seed: options.seed } : {});
   const scores = readScores(pairsPath);
   notices.push(...scores.notices);
   if (scores.scores.size) session.setScores(scores.scores);

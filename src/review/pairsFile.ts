@@ -22,8 +22,11 @@ function isObject(x: unknown): x is Record<string, unknown> {
   return typeof x === 'object' && x !== null && !Array.isArray(x);
 }
 
-/** Calls fn(line, lineNumber) for each non-blank line; says whether the text ended without a newline. */
-export function forEachLine(text: string, fn: (line: string, no: number) => void): boolean {
+/**
+ * Calls fn(line, lineNumber, end) for each non-blank line (end: the offset just past the line); says whether the
+ * text ended without a newline.
+ */
+export function forEachLine(text: string, fn: (line: string, no: number, end: number) => void): boolean {
   let at = 0;
   let no = 0;
   while (at < text.length) {
@@ -34,7 +37,7 @@ export function forEachLine(text: string, fn: (line: string, no: number) => void
     const end = nl > at && text.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
     if (end > at) {
       const line = text.slice(at, end);
-      if (line.trim() !== '') fn(line, no);
+      if (line.trim() !== '') fn(line, no, nl);
     }
     at = nl + 1;
     if (last) return true;
@@ -60,13 +63,22 @@ export function toPair(line: string): Pair | string {
   return p;
 }
 
-export function parsePairs(text: string): ParsedPairs {
+/** Progress while parsing a large file: called after the first `first` pairs, then every `every` pairs. */
+export interface ParseProgress {
+  first: number;
+  every: number;
+  /** `pairs` so far (the array being filled: copy what must outlive the call), `at` characters of `text` read. */
+  fn(pairs: readonly Pair[], at: number): void;
+}
+
+export function parsePairs(text: string, progress?: ParseProgress): ParsedPairs {
   const pairs: Pair[] = [];
+  let nextProgress = progress ? Math.max(1, progress.first) : Infinity;
   const problems: LineProblem[] = [];
   let lastBroken = 0;
   let lastLine = 0;
   const seen = new Set<string>();
-  const noNewline = forEachLine(text, (line, no) => {
+  const noNewline = forEachLine(text, (line, no, at) => {
     lastLine = no;
     const p = toPair(line);
     if (typeof p === 'string') {
@@ -80,6 +92,10 @@ export function parsePairs(text: string): ParsedPairs {
     }
     seen.add(p.id);
     pairs.push(p);
+    if (pairs.length >= nextProgress) {
+      nextProgress += Math.max(1, progress!.every);
+      progress!.fn(pairs, at);
+    }
   });
   const truncatedLast = noNewline && lastBroken === lastLine && lastLine > 0;
   if (truncatedLast) {

@@ -38,7 +38,13 @@ export type SuspicionCode =
   | 'hypothetical'
   | 'unknown_to_graph'
   | 'generator_disagreement'
-  | 'ambiguous_abbreviation';
+  | 'ambiguous_abbreviation'
+  // version 2 (src/sidecar/synth/clinicalNoise.ts)
+  | 'lab_value'
+  | 'generic_entity'
+  | 'chemical_class'
+  | 'unsupported'
+  | 'stopped_or_allergic';
 
 export const SUSPICION_CODES: readonly SuspicionCode[] = [
   'low_similarity',
@@ -49,10 +55,15 @@ export const SUSPICION_CODES: readonly SuspicionCode[] = [
   'unknown_to_graph',
   'generator_disagreement',
   'ambiguous_abbreviation',
+  'lab_value',
+  'generic_entity',
+  'chemical_class',
+  'unsupported',
+  'stopped_or_allergic',
 ];
 
 /** Version of the suspicion formula (docs/CONTRACTS.md); a new formula bumps it. */
-export const SUSPICION_VERSION = 1;
+export const SUSPICION_VERSION = 2;
 
 export interface SuspicionReason {
   code: SuspicionCode;

@@ -89,6 +89,11 @@ export interface ReviewView {
   numbers: NumbersView;
   reviewer: string;
   scoresAvailable: boolean;
+  /**
+   * Set while a large file is still being read (characters done of total): the pair shown is from the first
+   * page, in file order; decisions wait until the whole file is read and the numbers are not final.
+   */
+  loading?: { done: number; total: number };
 }
 
 export interface ReviewInfo {

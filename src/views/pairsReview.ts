@@ -2,9 +2,11 @@
  * The pairs review (custom editor drehr.pairsReview on *.pairs.jsonl, and "DR.EHR: Review Synthetic Pairs" for
  * any pairs JSONL): one pair at a time with its chunk from the index (drehr/getChunks, cached and prefetched),
  * decisions appended to the label log beside the pairs, the numbers, export of the cleaned pairs and Train
- * Stage II on them. The review itself (orders, filters, undo, numbers) is src/review/, pure and unit-tested;
- * this file wires it to VS Code: the webview (typed messages of src/shared/webview-pairs.ts, checked on arrival),
- * a poll of the label log for decisions other windows append, progress, dialogs.
+ * Stage II on them. The review itself (orders, filters, undo, numbers) is src/review/, pure and unit-tested,
+ * and runs in a worker thread (src/review/worker.ts, one per open file), so a 100k-pair file is read, parsed and
+ * indexed off the extension host's main thread and its first page is drawn before it is read to the end. This
+ * file wires it to VS Code: the webview (typed messages of src/shared/webview-pairs.ts, checked on arrival), the
+ * chunks from the sidecar, progress, dialogs.
  */
 import * as vscode from 'vscode';
 import * as fs from 'node:fs';
@@ -15,10 +17,10 @@ import type { Ctx } from '../ctx';
 import { GetChunks, SynthScore, type ChunkText, type SearchHit } from '../shared/protocol';
 import { labelsPathFor, suspicionPathFor } from '../shared/pairs';
 import { isPairsReviewToHost, type PairsReviewToHost, type PairsReviewToWebview, type ReviewInfo } from '../shared/webview-pairs';
-import { writeFileAtomic } from '../shared/atomicWrite';
-import { loadReview, readScores, type LoadedReview } from '../review/load';
-import { chunkViewOf, numbersView, reviewView } from '../review/view';
-import { cleanedPathFor, cleanPairs, cleanSummary } from '../review/export';
+import type { EngineEvent, EngineReply, EngineRequest, Restore, Snapshot } from '../review/engine';
+import { ReviewWorkerClient } from '../review/workerClient';
+import { chunkViewOf } from '../review/view';
+import { cleanedPathFor } from '../review/export';
 import { explainError } from '../sidecar-client/errors';
 import { reportError } from '../commands/guard';
 import { webviewHtml } from './html';
@@ -26,11 +28,7 @@ import { openHit } from './openHit';
 
 export const VIEW_TYPE = 'drehr.pairsReview';
 export const REVIEW_COMMAND = 'drehr.reviewPairs';
-/** Chunks fetched ahead of the cursor, so the next pairs draw without waiting on the index. */
-const PREFETCH = 24;
 const CACHE_MAX = 4000;
-/** How often the label log is checked for lines other windows appended. */
-const POLL_MS = 700;
 /** JSON-RPC "method not found": a sidecar without drehr/synthScore. */
 const METHOD_NOT_FOUND = -32601;
 
@@ -48,53 +46,83 @@ class ReviewDocument implements vscode.CustomDocument {
   readonly panels = new Set<vscode.WebviewPanel>();
   /** chunk id → the chunk, or null when the index does not hold it. */
   readonly chunks = new Map<string, ChunkText | null>();
-  private readonly timer: ReturnType<typeof setInterval>;
+  /** The latest snapshot from the worker (the first page while the file is still read). */
+  snapshot: Snapshot | undefined;
+  info: ReviewInfo;
+  /** Settles once the worker has read the whole file (or failed to: `failed` says why). */
+  ready: Promise<void> = Promise.resolve();
+  loaded = false;
+  failed: string | undefined;
+  /** The order and filter the first webview remembered, applied once the file is read. */
+  restore: Restore | undefined;
+  restored = false;
 
   constructor(
     readonly uri: vscode.Uri,
-    readonly review: LoadedReview,
-    onOthersAppended: () => void,
+    readonly worker: ReviewWorkerClient,
   ) {
-    this.timer = setInterval(() => {
-      try {
-        if ((review.log?.refresh() ?? 0) > 0) onOthersAppended();
-      } catch {
-        // A log turned unreadable (or newer) under us: keep showing what we have; the next decision reports it.
-      }
-    }, POLL_MS);
-    this.timer.unref?.();
-  }
-
-  get info(): ReviewInfo {
-    const file = this.uri.fsPath;
-    return {
-      file: path.basename(file),
-      labelsFile: path.basename(labelsPathFor(file)),
-      notices: this.review.notices,
-      ...(this.review.readOnly ? { readOnly: this.review.readOnly } : {}),
-    };
+    const file = uri.fsPath;
+    this.info = { file: path.basename(file), labelsFile: path.basename(labelsPathFor(file)), notices: [] };
   }
 
   dispose(): void {
-    clearInterval(this.timer);
-    this.review.log?.close();
+    void this.worker.close();
   }
 }
 
 class PairsReviewProvider implements vscode.CustomReadonlyEditorProvider<ReviewDocument> {
   constructor(private readonly ctx: Ctx) {}
 
-  openCustomDocument(uri: vscode.Uri): ReviewDocument {
+  async openCustomDocument(uri: vscode.Uri): Promise<ReviewDocument> {
     if (uri.scheme !== 'file') throw new Error(`The pairs review works on files on disk; ${uri.toString()} is not one.`);
-    let review: LoadedReview;
+    const name = path.basename(uri.fsPath);
+    let st: fs.Stats;
     try {
-      review = loadReview(uri.fsPath, reviewerName());
+      st = await fs.promises.stat(uri.fsPath);
     } catch (e) {
-      throw new Error(`${path.basename(uri.fsPath)} cannot be opened for review: ${(e as Error).message}`);
+      throw new Error(`${name} cannot be opened for review: ${(e as Error).message}`);
     }
-    const doc: ReviewDocument = new ReviewDocument(uri, review, () => this.pushAll(doc));
-    for (const n of review.notices) this.ctx.log.warn(`Pairs review: ${n}`);
-    return doc;
+    if (!st.isFile()) throw new Error(`${name} cannot be opened for review: it is not a file.`);
+    // The file is read, parsed and indexed in a worker thread; the first page is drawn while it reads.
+    const script = vscode.Uri.joinPath(this.ctx.extension.extensionUri, 'dist', 'reviewWorker.js').fsPath;
+    const box: { doc?: ReviewDocument } = {};
+    const worker = new ReviewWorkerClient(script, (e) => box.doc && this.onEvent(box.doc, e));
+    const d = (box.doc = new ReviewDocument(uri, worker));
+    d.ready = worker.request({ op: 'open', file: uri.fsPath, reviewer: reviewerName() }).then(
+      async (r) => {
+        d.info = r.info ?? d.info;
+        d.snapshot = r.snapshot;
+        if (d.restore && !d.restored) {
+          d.restored = true;
+          d.snapshot = (await worker.request({ op: 'restore', restore: d.restore })).snapshot ?? d.snapshot;
+        }
+        d.restored = true;
+        d.loaded = true;
+        for (const n of d.info.notices) this.ctx.log.warn(`Pairs review: ${n}`);
+        for (const p of d.panels) this.post(p, { type: 'info', info: d.info });
+        this.pushAll(d);
+      },
+      (e: unknown) => {
+        d.failed = `${name} cannot be opened for review: ${(e as Error).message}`;
+        d.info = { ...d.info, notices: [d.failed], readOnly: d.failed };
+        this.ctx.log.error(`Pairs review: ${d.failed}`);
+        void vscode.window.showErrorMessage(d.failed);
+        for (const p of d.panels) this.post(p, { type: 'info', info: d.info });
+      },
+    );
+    return d;
+  }
+
+  private onEvent(doc: ReviewDocument, e: EngineEvent): void {
+    if (e.event === 'changed') {
+      doc.snapshot = e.snapshot;
+      this.pushAll(doc);
+      return;
+    }
+    if (doc.loaded || doc.restore) return; // a restored webview keeps drawing its own last view until the file is read
+    if (e.snapshot) doc.snapshot = e.snapshot;
+    else if (doc.snapshot) doc.snapshot = { ...doc.snapshot, view: { ...doc.snapshot.view, loading: { done: e.done, total: e.total } } };
+    if (doc.snapshot) this.pushAll(doc);
   }
 
   resolveCustomEditor(doc: ReviewDocument, panel: vscode.WebviewPanel): void {
@@ -137,15 +165,15 @@ class PairsReviewProvider implements vscode.CustomReadonlyEditorProvider<ReviewD
 
   /** The view of the pair under the cursor, then its chunk (from the cache, or once the sidecar answers). */
   private push(doc: ReviewDocument, panel: vscode.WebviewPanel): void {
-    const s = doc.review.session;
-    const view = reviewView(s, numbersView(s.numbers()));
-    this.post(panel, { type: 'view', view });
-    const pair = s.current;
+    const snap = doc.snapshot;
+    if (!snap) return;
+    this.post(panel, { type: 'view', view: snap.view });
+    const pair = snap.pair;
     if (!pair) return;
     const cached = doc.chunks.get(pair.chunk_id);
     if (cached !== undefined) this.post(panel, { type: 'chunk', pairId: pair.id, chunk: chunkViewOf(pair, cached) });
-    void this.fetchAhead(doc).then((err) => {
-      if (s.current?.id !== pair.id) return;
+    void this.fetchAhead(doc, snap.upcoming).then((err) => {
+      if (doc.snapshot?.pair?.id !== pair.id) return;
       if (err) this.post(panel, { type: 'chunk', pairId: pair.id, chunk: { state: 'unavailable', message: err } });
       else if (cached === undefined) {
         const c = doc.chunks.get(pair.chunk_id);
@@ -165,15 +193,11 @@ class PairsReviewProvider implements vscode.CustomReadonlyEditorProvider<ReviewD
   }
 
   /** Fetches the chunks of the current pair and the next ones that are not cached. Returns an error message. */
-  private async fetchAhead(doc: ReviewDocument): Promise<string | undefined> {
+  private async fetchAhead(doc: ReviewDocument, upcoming: readonly string[]): Promise<string | undefined> {
     const why = this.unavailable();
     if (why) return why;
-    const s = doc.review.session;
     const ids = new Set<string>();
-    for (const i of s.upcoming(PREFETCH)) {
-      const id = s.pairs[i].chunk_id;
-      if (!doc.chunks.has(id)) ids.add(id);
-    }
+    for (const id of upcoming) if (!doc.chunks.has(id)) ids.add(id);
     if (ids.size === 0) return undefined;
     try {
       const list = [...ids];
@@ -186,52 +210,73 @@ class PairsReviewProvider implements vscode.CustomReadonlyEditorProvider<ReviewD
     }
   }
 
+  /** Sends a request to the worker and pushes the snapshot it answers with to every panel. */
+  private async apply(doc: ReviewDocument, req: EngineRequest): Promise<EngineReply> {
+    const r = await doc.worker.request(req);
+    if (r.snapshot) doc.snapshot = r.snapshot;
+    this.pushAll(doc);
+    return r;
+  }
+
   private async handle(doc: ReviewDocument, panel: vscode.WebviewPanel, m: PairsReviewToHost): Promise<void> {
-    const s = doc.review.session;
     try {
-      switch (m.type) {
-        case 'ready':
-          // A new webview (first open, or shown again): the host's session is the truth; a fresh session takes
-          // the order and filter the webview remembered.
-          if (m.restore && !doc.review.restored) {
-            doc.review.restored = true;
-            s.setOrder(m.restore.order, m.restore.seed);
-            s.setFilter(m.restore.filter);
-            if (m.restore.pairId) s.gotoPair(m.restore.pairId);
-          }
-          doc.review.restored = true;
-          this.post(panel, { type: 'info', info: doc.info });
-          this.push(doc, panel);
+      if (m.type === 'ready') {
+        // A new webview (first open, or shown again): the host's session is the truth; a fresh session takes
+        // the order and filter the webview remembered.
+        if (m.restore && !doc.restored && !doc.restore) doc.restore = m.restore;
+        this.post(panel, { type: 'info', info: doc.info });
+        if (!doc.loaded) {
+          // The file is still read: the first page (if there is one yet) now, the rest when it is read.
+          if (!doc.restore) this.push(doc, panel);
           return;
+        }
+        if (doc.restore && !doc.restored) {
+          doc.restored = true;
+          await this.apply(doc, { op: 'restore', restore: doc.restore });
+          return;
+        }
+        doc.restored = true;
+        this.push(doc, panel);
+        return;
+      }
+      // Requests wait until the whole file is read (the worker would queue them anyway; this keeps them ordered).
+      if (!doc.loaded) {
+        if (m.type === 'decide' || m.type === 'bulk' || m.type === 'undo') {
+          this.post(panel, { type: 'toast', text: 'Still reading the pairs file: decisions wait until it is read.' });
+          return;
+        }
+        await doc.ready;
+      }
+      if (doc.failed) {
+        this.post(panel, { type: 'toast', text: doc.failed });
+        return;
+      }
+      switch (m.type) {
         case 'decide':
           if (this.readOnly(doc, panel)) return;
-          s.decide(m.label);
-          this.pushAll(doc);
+          await this.apply(doc, { op: 'decide', label: m.label });
           return;
-        case 'undo':
+        case 'undo': {
           if (this.readOnly(doc, panel)) return;
-          if (s.undo() === 0) this.post(panel, { type: 'toast', text: 'Nothing to undo.' });
-          this.pushAll(doc);
+          const r = await this.apply(doc, { op: 'undo' });
+          if (!r.count) this.post(panel, { type: 'toast', text: 'Nothing to undo.' });
           return;
+        }
         case 'move':
-          s.move(m.delta);
-          this.pushAll(doc);
+          await this.apply(doc, { op: 'move', delta: m.delta });
           return;
         case 'goto':
-          s.goto(m.position);
-          this.pushAll(doc);
+          await this.apply(doc, { op: 'goto', position: m.position });
           return;
         case 'setOrder':
-          s.setOrder(m.order, m.seed);
-          this.pushAll(doc);
+          await this.apply(doc, { op: 'setOrder', order: m.order, ...(m.seed !== undefined ? { seed: m.seed } : {}) });
           return;
         case 'setFilter':
-          s.setFilter(m.filter);
-          this.pushAll(doc);
+          await this.apply(doc, { op: 'setFilter', filter: m.filter });
           return;
         case 'bulk': {
           if (this.readOnly(doc, panel)) return;
-          const n = s.size;
+          const n = doc.snapshot?.view.size ?? 0;
           if (n === 0) return;
           const ok = await vscode.window.showWarningMessage(
             `Label all ${n} pair${n === 1 ? '' : 's'} of the filtered list as ${m.label}?`,
@@ -239,9 +284,9 @@ class PairsReviewProvider implements vscode.CustomReadonlyEditorProvider<ReviewD
             `Label ${n} as ${m.label}`,
           );
           if (!ok) return;
-          s.bulk(m.label);
-          this.post(panel, { type: 'toast', text: `${n} pair${n === 1 ? '' : 's'} labelled ${m.label}.` });
-          this.pushAll(doc);
+          const r = await this.apply(doc, { op: 'bulk', label: m.label });
+          const k = r.count ?? 0;
+          this.post(panel, { type: 'toast', text: `${k} pair${k === 1 ? '' : 's'} labelled ${m.label}.` });
           return;
         }
         case 'open':
@@ -251,10 +296,10 @@ class PairsReviewProvider implements vscode.CustomReadonlyEditorProvider<ReviewD
           await this.score(doc);
           return;
         case 'export':
-          await exportCleaned(this.ctx, doc.uri.fsPath, doc.review);
+          await exportCleaned(this.ctx, doc.uri.fsPath, doc.worker);
           return;
         case 'train':
-          await trainOnCleaned(this.ctx, doc.uri.fsPath, doc.review);
+          await trainOnCleaned(this.ctx, doc.uri.fsPath, doc.worker);
           return;
       }
     } catch (e) {
@@ -263,13 +308,14 @@ class PairsReviewProvider implements vscode.CustomReadonlyEditorProvider<ReviewD
   }
 
   private readOnly(doc: ReviewDocument, panel: vscode.WebviewPanel): boolean {
-    if (!doc.review.readOnly) return false;
-    this.post(panel, { type: 'toast', text: doc.review.readOnly });
+    const why = doc.info.readOnly;
+    if (!why) return false;
+    this.post(panel, { type: 'toast', text: why });
     return true;
   }
 
   private async openSource(doc: ReviewDocument): Promise<void> {
-    const p = doc.review.session.current;
+    const p = doc.snapshot?.pair;
     if (!p) return;
     const c = doc.chunks.get(p.chunk_id);
     const source = c?.source ?? p.source;
@@ -309,10 +355,9 @@ class PairsReviewProvider implements vscode.CustomReadonlyEditorProvider<ReviewD
         { location: vscode.ProgressLocation.Notification, title: 'DR.EHR: Scoring the pairs', cancellable: true },
         (_p, token) => this.ctx.client.request(SynthScore, { workId: `score-${Date.now()}`, pairsPath, outPath: suspicionPathFor(pairsPath) }, token),
       );
-      const scores = readScores(pairsPath);
-      doc.review.session.setScores(scores.scores);
+      const reloaded = await this.apply(doc, { op: 'reloadScores' });
+      for (const n of reloaded.notices ?? []) this.ctx.log.warn(`Pairs review: ${n}`);
       say(`${r.scored} pairs scored.`);
-      this.pushAll(doc);
     } catch (e) {
       const code = (e as { code?: unknown }).code;
       if (code === METHOD_NOT_FOUND) say('Suspicion scores are unavailable: this sidecar cannot score pairs yet (drehr/synthScore). The review works without them.');
@@ -324,18 +369,10 @@ class PairsReviewProvider implements vscode.CustomReadonlyEditorProvider<ReviewD
   }
 }
 
-async function writeCleaned(pairsPath: string, review: LoadedReview, out: string, dropUnsure: boolean): Promise<{ kept: number; removed: number }> {
-  const s = review.session;
-  const cleaned = cleanPairs(s.pairs, (id) => s.labels.labelOf(id), { dropUnsure });
-  await writeFileAtomic(out, cleaned.lines.join('\n') + (cleaned.lines.length ? '\n' : ''));
-  const summary = cleanSummary(
-    cleaned.counts,
-    { source: path.basename(pairsPath), labels: path.basename(labelsPathFor(pairsPath)), written: path.basename(out) },
-    numbersView(s.numbers()),
-    new Date().toISOString(),
-  );
-  await writeFileAtomic(`${out}.summary.json`, JSON.stringify(summary, null, 2) + '\n');
-  return { kept: cleaned.counts.kept, removed: cleaned.counts.removedNoise + cleaned.counts.removedUnsure };
+/** The cleaned pairs and their summary, written by the worker (atomic writes). */
+async function writeCleaned(worker: ReviewWorkerClient, out: string, dropUnsure: boolean): Promise<{ kept: number; removed: number }> {
+  const r = await worker.request({ op: 'export', out, dropUnsure, time: new Date().toISOString() });
+  return r.exported ?? { kept: 0, removed: 0 };
 }
 
 async function askUnsure(): Promise<boolean | undefined> {
@@ -350,7 +387,7 @@ async function askUnsure(): Promise<boolean | undefined> {
 }
 
 /** Export: asks about unsure pairs and where to write; returns the file written. */
-export async function exportCleaned(ctx: Ctx, pairsPath: string, review: LoadedReview): Promise<string | undefined> {
+export async function exportCleaned(ctx: Ctx, pairsPath: string, worker: ReviewWorkerClient): Promise<string | undefined> {
   const dropUnsure = await askUnsure();
   if (dropUnsure === undefined) return undefined;
   const target = await vscode.window.showSaveDialog({
@@ -363,18 +400,18 @@ export async function exportCleaned(ctx: Ctx, pairsPath: string, review: LoadedR
     void vscode.window.showErrorMessage('Choose another file: the cleaned pairs never replace the pairs under review.');
     return undefined;
   }
-  const r = await writeCleaned(pairsPath, review, target.fsPath, dropUnsure);
+  const r = await writeCleaned(worker, target.fsPath, dropUnsure);
   ctx.log.info(`Pairs review: wrote ${path.basename(target.fsPath)} (${r.kept} pairs kept, ${r.removed} removed) and its summary.`);
   void vscode.window.showInformationMessage(`Wrote ${path.basename(target.fsPath)}: ${r.kept} pairs kept, ${r.removed} removed (summary beside it).`);
   return target.fsPath;
 }
 
 /** Writes the cleaned pairs beside the pairs (noise removed) and starts Train Stage II on them. */
-export async function trainOnCleaned(ctx: Ctx, pairsPath: string, review: LoadedReview): Promise<void> {
+export async function trainOnCleaned(ctx: Ctx, pairsPath: string, worker: ReviewWorkerClient): Promise<void> {
   const dropUnsure = await askUnsure();
   if (dropUnsure === undefined) return;
   const out = cleanedPathFor(pairsPath);
-  const r = await writeCleaned(pairsPath, review, out, dropUnsure);
+  const r = await writeCleaned(worker, out, dropUnsure);
   if (r.kept === 0) {
     void vscode.window.showErrorMessage('No pair is left after cleaning: there is nothing to train on.');
     return;

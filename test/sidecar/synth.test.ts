@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { createMessageConnection, ResponseError, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
-import { parsePairsText, SUSPICION_SUFFIX, type SuspicionLine } from '../../src/shared/pairs';
+import { parsePairsText, SUSPICION_SUFFIX, SUSPICION_VERSION, type SuspicionLine } from '../../src/shared/pairs';
 import { ErrorCodes, Initialize, Progress, Shutdown, SynthGenerate, SynthScore, type ProgressParams } from '../../src/shared/protocol';
 import { Engine } from '../../src/sidecar/engine';
 import { readIndexChunks } from '../../src/sidecar/synth/indexChunks';
@@ -93,7 +93,7 @@ describe('synthetic pairs on the real engine (demo model, shipped graph)', funct
     const lines = fs.readFileSync(r.outPath, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as SuspicionLine);
     assert.equal(lines.length, r.pairs);
     assert.equal(r.stale, 0);
-    assert.ok(lines.every((l) => l.score >= 0 && l.score <= 1 && l.version === 1 && l.model_id === engine.model.id));
+    assert.ok(lines.every((l) => l.score >= 0 && l.score <= 1 && l.version === SUSPICION_VERSION && l.model_id === engine.model.id));
     const codes = new Set(lines.flatMap((l) => l.reasons.map((x) => x.code)));
     assert.ok(codes.has('low_similarity') && codes.has('negated'), [...codes].join(','));
     const chunks = await readIndexChunks(engine.config.indexLocation);
@@ -113,7 +113,7 @@ describe('synthetic pairs on the real engine (demo model, shipped graph)', funct
     assert.equal(r.stale, 1);
     const scored = parsePairsText(fs.readFileSync(path.join(out, 'scored.jsonl'), 'utf8')).pairs;
     assert.equal(scored.length, 30);
-    assert.ok(scored.every((p) => p.suspicion && p.suspicion.version === 1));
+    assert.ok(scored.every((p) => p.suspicion && p.suspicion.version === SUSPICION_VERSION));
   });
 
   it('LLM generator: parsed answers, explicit/implicit with spans, prompt version/sha/model and token counts on the pairs', async () => {

@@ -167,6 +167,23 @@ describe('pairs review webview', function () {
     assert.doesNotMatch((await view.page.textContent('#chunk'))!, /old pair/);
   });
 
+  it('while a large file is still read: the first page shows, decisions and numbers wait, moving still posts', async () => {
+    await view.deliver({ type: 'view', view: viewOf({ size: 200, loading: { done: 230_000, total: 1_000_000 } }) });
+    await view.page.waitForFunction(() => /reading the pairs file \(23%\)/.test(document.getElementById('position')?.textContent ?? ''));
+    assert.equal(await view.page.textContent('#entity'), 'asthma');
+    assert.ok(await view.page.locator('#numbers').isHidden(), 'numbers over part of the file are not shown');
+    for (const id of ['btn-valid', 'btn-noise', 'btn-unsure', 'btn-undo', 'bulk-noise']) assert.ok(await view.page.locator(`#${id}`).evaluate((e) => e.hasAttribute('disabled')), id);
+    await view.page.keyboard.press('v');
+    await view.page.keyboard.press('j');
+    await view.waitForPosted('move');
+    assert.deepEqual((await view.posted<Record<string, unknown>>()).filter((m) => m.type !== 'ready'), [{ type: 'move', delta: 1 }], 'no decision while loading');
+    // read to the end: decisions and numbers are back
+    await view.deliver({ type: 'view', view: viewOf({ size: 4000 }) });
+    await view.page.waitForFunction(() => /Pair 1 of 4,000/.test(document.getElementById('position')?.textContent ?? ''));
+    assert.ok(await view.page.locator('#numbers').isVisible());
+    assert.equal(await view.page.locator('#btn-valid').evaluate((e) => e.hasAttribute('disabled')), false);
+  });
+
   it('shows the numbers the host computed', async () => {
     const n = numbers({
       reviewed: 40,

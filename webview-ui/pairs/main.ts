@@ -137,7 +137,7 @@ card.append(entityLine, meta, suspicion, staleBanner, chunkBox, openBtn);
 
 const decideRow = el('div', 'buttons');
 const decide = (label: Decision): void => {
-  if (!view?.pair) return;
+  if (!view?.pair || view.loading) return;
   send({ type: 'decide', label });
 };
 decideRow.append(
@@ -185,7 +185,13 @@ function draw(): void {
     position.textContent = 'Loading…';
     return;
   }
-  position.textContent = v.size === 0 ? 'No pair matches the filters.' : `Pair ${v.position + 1} of ${v.size.toLocaleString('en-US')}${v.sampling ? ' · random sample: decisions count for the estimate' : ''}`;
+  const loading = v.loading !== undefined;
+  if (v.loading) {
+    const pct = v.loading.total > 0 ? Math.floor((100 * v.loading.done) / v.loading.total) : 0;
+    position.textContent = `Pair ${v.position + 1} · reading the pairs file (${pct}%): decisions wait until it is read`;
+  } else {
+    position.textContent = v.size === 0 ? 'No pair matches the filters.' : `Pair ${v.position + 1} of ${v.size.toLocaleString('en-US')}${v.sampling ? ' · random sample: decisions count for the estimate' : ''}`;
+  }
   bulkLabel.textContent = `Label the whole filtered list (${v.size.toLocaleString('en-US')}):`;
   const p = v.pair;
   card.hidden = !p;
@@ -213,11 +219,13 @@ function draw(): void {
     renderChunk(chunkBox, staleBanner, chunk, p.evidence);
   }
   for (const id of ['btn-valid', 'btn-noise', 'btn-unsure', 'bulk-valid', 'bulk-noise', 'bulk-unsure']) {
-    document.getElementById(id)?.toggleAttribute('disabled', readOnly !== undefined || !p);
+    document.getElementById(id)?.toggleAttribute('disabled', readOnly !== undefined || !p || loading);
   }
-  document.getElementById('btn-undo')?.toggleAttribute('disabled', !v.canUndo || readOnly !== undefined);
+  document.getElementById('btn-undo')?.toggleAttribute('disabled', !v.canUndo || readOnly !== undefined || loading);
   seedField.hidden = v.order !== 'sample';
-  renderNumbers(numbers, v.numbers);
+  // Numbers over part of a file would mislead: they come once it is read.
+  numbers.hidden = loading;
+  if (!loading) renderNumbers(numbers, v.numbers);
 }
 
 function showInfo(info: ReviewInfo): void {

@@ -10,7 +10,7 @@
  * forms. A pair whose chunk is gone or changed (chunk_hash) is stale: scored on what it carries.
  */
 import * as fs from 'node:fs';
-import { normalizeEntity, parsePairsText, SUSPICION_SUFFIX, SUSPICION_VERSION, type Pair, type SuspicionLine, type SuspicionReason } from '../../shared/pairs';
+import { normalizeEntity, parsePairsText, SUSPICION_SUFFIX, SUSPICION_VERSION, type EvidenceSpan, type Pair, type SuspicionLine, type SuspicionReason } from '../../shared/pairs';
 import type { SynthScoreParams, SynthScoreResult } from '../../shared/protocol';
 import { writeFileAtomic } from '../../shared/atomicWrite';
 import type { Engine } from '../engine';
@@ -22,6 +22,7 @@ import type { GenerateProgress, LoadedGraph } from './generate';
 import { chunkHash } from './ids';
 import { readIndexChunks, type IndexChunk } from './indexChunks';
 import { contextsOf, type ContextClass } from './negex';
+import { clinicalReasons } from './clinicalNoise';
 import { pairLine } from './pairsOutput';
 import { loadSynthGraph, resolveGraphPath } from './service';
 import { bottomRanks, suspicionOf } from './suspicion';
@@ -67,9 +68,12 @@ export function pairReasons(p: Pair, text: string | undefined, g: LoadedGraph, m
   const concepts = new Set(terms.concepts(p.entity));
   if (p.concept_id && g.graph.concepts.has(p.concept_id)) concepts.add(p.concept_id);
   if (concepts.size === 0) reasons.push({ code: 'unknown_to_graph', detail: 'no concept of the knowledge graph has this name, synonym or short form' });
-  if (text === undefined) return reasons;
+  const clinical = (spans: EvidenceSpan[]): SuspicionReason[] =>
+    clinicalReasons({ entity: p.entity, entityType: p.entity_type, ...(p.explicit !== undefined ? { explicit: p.explicit } : {}), concepts: [...concepts], text, spans, mentions, graph: g.graph });
+  if (text === undefined) return [...reasons, ...clinical([])];
   const spans = findEvidence(text, p.entity, terms, mentions);
   for (const m of mentions) if (p.concept_id && m.conceptId === p.concept_id && !spans.some((s) => s.start === m.start && s.end === m.end)) spans.push({ start: m.start, end: m.end });
+  reasons.push(...clinical(spans));
   if (p.explicit === true && spans.length === 0) reasons.push({ code: 'no_evidence', detail: 'marked explicit, but neither the entity nor a synonym or short form of it is in the chunk' });
   if (spans.length) {
     const per = spans.map((s) => contextsOf(text, s));

@@ -12,7 +12,7 @@ import { chunkHash, pairId } from '../../../src/sidecar/synth/ids';
 import type { IndexChunk } from '../../../src/sidecar/synth/indexChunks';
 import { CALLS_SUFFIX, PairsOutput } from '../../../src/sidecar/synth/pairsOutput';
 import { ambiguousShortForms, disagreements, pairReasons } from '../../../src/sidecar/synth/scoreService';
-import { bottomRanks, suspicionOf } from '../../../src/sidecar/synth/suspicion';
+import { bottomRanks, PRIOR_SIMILARITY_WEIGHT, PRIOR_WEIGHTS, suspicionOf } from '../../../src/sidecar/synth/suspicion';
 
 const graph = parseGraph(
   [
@@ -135,13 +135,15 @@ describe('suspicion', () => {
   });
 
   it('noisy-OR of the reasons and the similarity rank (hand-computed)', () => {
-    // 1 - (1 - 0.5*1)(1 - 0.6)(1 - 0.3) = 1 - 0.5*0.4*0.7 = 0.86
+    // version 2 weights: 1 - (1 - 0.1*1)(1 - 0.95)(1 - 0.3) = 1 - 0.9*0.05*0.7 = 0.9685
     const s = suspicionOf({ rank: 1, similarity: 0.12, reasons: [{ code: 'unknown_to_graph', detail: '' }, { code: 'negated', detail: '' }] });
-    assert.equal(s.score, 0.86);
-    assert.deepEqual(s.reasons.map((r) => r.code), ['negated', 'low_similarity', 'unknown_to_graph']);
-    assert.equal(s.version, 1);
+    assert.equal(s.score, 0.9685);
+    assert.deepEqual(s.reasons.map((r) => r.code), ['negated', 'unknown_to_graph', 'low_similarity']);
+    assert.equal(s.version, 2);
     assert.equal(suspicionOf({ rank: 0, reasons: [] }).score, 0);
-    assert.equal(suspicionOf({ reasons: [] }).score, 0.25); // stale: d = 0.5
+    assert.equal(suspicionOf({ reasons: [] }).score, 0.05); // stale: d = 0.5
+    // the prior weights (version 1's, and the new reasons' hand-set ones): 1 - (1 - 0.5)(1 - 0.6)(1 - 0.3) = 0.86
+    assert.equal(suspicionOf({ rank: 1, reasons: [{ code: 'unknown_to_graph', detail: '' }, { code: 'negated', detail: '' }] }, PRIOR_WEIGHTS, PRIOR_SIMILARITY_WEIGHT).score, 0.86);
   });
 
   it('reasons: no evidence, negation, family history, unknown to graph, ambiguous short forms', () => {
