@@ -50,6 +50,11 @@ export interface EngineOptions {
   torch?: Pick<EncoderOptions, 'torchDtype' | 'inFlight' | 'torchEnv'>;
 }
 
+/** Local folder for manifest.json and the write lock: the index folder, or .drehr/index-meta for a URI index. */
+export function metaDirOf(config: Pick<EngineConfig, 'indexLocation' | 'workspaceRoot'>): string {
+  return isUri(config.indexLocation) ? path.join(config.workspaceRoot, '.drehr', 'index-meta') : config.indexLocation;
+}
+
 export class Engine {
   private store: Store | undefined;
   private corruptReason: string | undefined;
@@ -95,7 +100,7 @@ export class Engine {
 
   /** Local folder for manifest.json and the write lock (beside the index, or in .drehr for a URI index). */
   get metaDir(): string {
-    return isUri(this.config.indexLocation) ? path.join(this.config.workspaceRoot, '.drehr', 'index-meta') : this.config.indexLocation;
+    return metaDirOf(this.config);
   }
 
   private async openStore(): Promise<void> {
