@@ -47,7 +47,7 @@ export interface EngineOptions {
   /** How long an index build may make no progress before it is reported and left behind (tests lower it). */
   buildStallMs?: number;
   /** The torch engine's precision, batches in flight and child environment (tests, benchmarks). */
-  torch?: Pick<EncoderOptions, 'torchDtype' | 'inFlight' | 'torchEnv'>;
+  torch?: Pick<EncoderOptions, 'torchDtype' | 'inFlight' | 'torchEnv' | 'torchWorkers'>;
 }
 
 /** Local folder for manifest.json and the write lock: the index folder, or .drehr/index-meta for a URI index. */
