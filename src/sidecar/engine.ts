@@ -26,6 +26,7 @@ import { Encoder, type EncoderOptions } from './encoder/encoder';
 import { EngineError, errorMessage, indexCorrupt } from './errors';
 import { loadLexicon, type Lexicon } from './expansion/lexicon';
 import { runIndex, type ProgressUpdate } from './indexer/indexer';
+import { foldLeftoverShards } from './indexer/distributed';
 import { acquireWriteLock } from './indexer/lock';
 import { manifestTotals, patientCounts, readManifest, MANIFEST_FILE } from './indexer/manifest';
 import type { Logger } from './log';
@@ -130,6 +131,7 @@ export class Engine {
     const release = acquireWriteLock(this.metaDir);
     this.busy = true;
     try {
+      foldLeftoverShards(this.metaDir, this.log); // what an interrupted `drehr index --distributed` recorded
       if (params.rebuild) await this.wipe();
       else if (!this.store || (this.store.exists && this.tableGone())) await this.openStore(); // deleted under us: start afresh
       if (!this.store) throw indexCorrupt(this.config.indexLocation, this.corruptReason ?? 'unknown');

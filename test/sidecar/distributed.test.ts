@@ -175,6 +175,35 @@ describe('distributed indexing under torchrun (two CPU ranks)', function () {
   });
 });
 
+describe('a killed distributed run resumed by a plain drehr index', function () {
+  before(function () {
+    const why = torchrunWorks();
+    if (why) {
+      if (process.env.CI) throw new Error(`${why}; scripts/setup.sh installs python3-torch (torchrun)`);
+      this.skip();
+    }
+  });
+
+  it('folds what the ranks recorded and finishes with no duplicate or missing rows', async function () {
+    this.timeout(600_000);
+    const one = makeWorkspace({ patients: 20 });
+    const two = makeWorkspace({ patients: 20 });
+    try {
+      assert.equal(indexOnce(one), 0);
+      const want = await rowsOf(one);
+      const first = await launch(two, { batchChunks: 2, killRank1After: 1 });
+      assert.ok(first.killed);
+      const dist = path.join(two, '.drehr', 'index', 'distributed');
+      assert.ok(fs.readdirSync(dist).some((n) => n.startsWith('shard-')), 'the killed run left rank manifests');
+      assert.equal(indexOnce(two), 0);
+      assertSameRows(await rowsOf(two), want);
+      assert.ok(!fs.readdirSync(dist).some((n) => n.startsWith('shard-')), 'the plain run folded them in');
+    } finally {
+      cleanup(one, two);
+    }
+  });
+});
+
 describe('drehr index --distributed without torchrun', function () {
   it('exits 2 naming the missing variables and the torchrun command', function () {
     this.timeout(60_000);

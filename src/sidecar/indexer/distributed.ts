@@ -120,6 +120,38 @@ function distError(message: string): DistributedError {
   return new DistributedError(message);
 }
 
+/**
+ * Folds the rank manifests an interrupted distributed run left (`distributed/shard-*`) into manifest.json and removes
+ * them. Rank 0 does it before a distributed run, and a plain index run (Engine.index) before it starts, under the
+ * write lock, so whatever runs next starts from everything the interrupted ranks recorded. Returns how many.
+ */
+export function foldLeftoverShards(metaDir: string, log: Logger): number {
+  const dir = path.join(metaDir, DIST_DIR);
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir);
+  } catch {
+    return 0;
+  }
+  const shards = names.map((n) => ({ n, s: parseShardFolderName(n) })).filter((x) => x.s !== undefined);
+  if (shards.length === 0) return 0;
+  const read = readManifest(metaDir);
+  if (read.state !== 'ok') {
+    log.warn(`Found ${shards.length} rank manifests of an interrupted run but no readable manifest.json; their files are checked again.`);
+  } else {
+    let main = read.manifest;
+    for (const { n, s } of shards) {
+      const part = readManifest(path.join(dir, n));
+      if (part.state === 'ok' && s) main = foldRankManifest(main, part.manifest, s.rank, s.world);
+      else log.warn(`The rank manifest ${n} of an interrupted run cannot be read; its files are checked again.`);
+    }
+    writeManifest(metaDir, main);
+    log.info(`Resuming an interrupted distributed run: folded ${shards.length} rank manifest(s) into manifest.json.`);
+  }
+  for (const { n } of shards) fs.rmSync(path.join(dir, n), { recursive: true, force: true });
+  return shards.length;
+}
+
 export class Coordinator {
   readonly dir: string;
   constructor(
@@ -148,29 +180,7 @@ export class Coordinator {
 
   /** Rank 0: fold shard manifests an interrupted run left into manifest.json, then remove them. Returns how many. */
   foldLeftovers(log: Logger): number {
-    let names: string[];
-    try {
-      names = fs.readdirSync(this.dir);
-    } catch {
-      return 0;
-    }
-    const shards = names.map((n) => ({ n, s: parseShardFolderName(n) })).filter((x) => x.s !== undefined);
-    if (shards.length === 0) return 0;
-    const read = readManifest(this.metaDir);
-    if (read.state !== 'ok') {
-      log.warn(`Found ${shards.length} rank manifests of an interrupted run but no readable manifest.json; their files are checked again.`);
-    } else {
-      let main = read.manifest;
-      for (const { n, s } of shards) {
-        const part = readManifest(path.join(this.dir, n));
-        if (part.state === 'ok' && s) main = foldRankManifest(main, part.manifest, s.rank, s.world);
-        else log.warn(`The rank manifest ${n} of an interrupted run cannot be read; its files are checked again.`);
-      }
-      writeManifest(this.metaDir, main);
-      log.info(`Resuming an interrupted distributed run: folded ${shards.length} rank manifest(s) into manifest.json.`);
-    }
-    for (const { n } of shards) fs.rmSync(path.join(this.dir, n), { recursive: true, force: true });
-    return shards.length;
+    return foldLeftoverShards(this.metaDir, log);
   }
 
   /** Rank 0, at the end: every rank's manifest folded into manifest.json (written atomically). */
