@@ -9,8 +9,11 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import * as lancedb from '@lancedb/lancedb';
+import * as os from 'node:os';
+import { Encoder } from '../../src/sidecar/encoder/encoder';
+import { DistributedError, runDistributedIndex } from '../../src/sidecar/indexer/distributed';
 import { readManifest } from '../../src/sidecar/indexer/manifest';
-import { cleanup, makeWorkspace, repoRoot, tempDir } from './helpers';
+import { cleanup, configFor, makeWorkspace, memoryLogger, repoRoot, tempDir } from './helpers';
 
 const cliJs = path.join(repoRoot, 'dist', 'cli.js');
 const fixture = path.join(repoRoot, 'test', 'fixtures', 'untrained-model');
@@ -200,6 +203,43 @@ describe('a killed distributed run resumed by a plain drehr index', function () 
       assert.ok(!fs.readdirSync(dist).some((n) => n.startsWith('shard-')), 'the plain run folded them in');
     } finally {
       cleanup(one, two);
+    }
+  });
+});
+
+describe('rank 0 and a rank that is gone', function () {
+  it('stops waiting at once, naming the rank and how to resume, when a rank on its node died without its done marker', async function () {
+    this.timeout(120_000);
+    const ws = makeWorkspace({ patients: 4 });
+    const encoder = await Encoder.open({ modelDir: fixture, device: 'cpu', threads: 1 }, memoryLogger());
+    try {
+      const metaDir = path.join(ws, '.drehr', 'index');
+      const dir = path.join(metaDir, 'distributed');
+      fs.mkdirSync(dir, { recursive: true });
+      // a process that has exited: its pid is dead
+      const gone = spawn(process.execPath, ['-e', '0']);
+      const deadPid = gone.pid!;
+      await exited(gone);
+      // stand in for rank 1: ack rank 0's launch as soon as launch.json appears, then "die" (a lock with a dead pid)
+      const acked = new Promise<void>((resolve) => {
+        const w = fs.watch(dir, () => {
+          const l = fs.existsSync(path.join(dir, 'launch.json')) ? (JSON.parse(fs.readFileSync(path.join(dir, 'launch.json'), 'utf8')) as { launch: string }) : undefined;
+          if (!l) return;
+          w.close();
+          fs.mkdirSync(path.join(dir, 'lock-rank-1'), { recursive: true });
+          fs.writeFileSync(path.join(dir, 'lock-rank-1', 'write.lock'), JSON.stringify({ pid: deadPid, host: os.hostname(), since: new Date().toISOString() }));
+          fs.writeFileSync(path.join(dir, 'ack-1.json'), JSON.stringify({ launch: l.launch, rank: 1, nonce: 'n1' }));
+          resolve();
+        });
+      });
+      const run = runDistributedIndex({ dist: { rank: 0, world: 2, localRank: 0, localWorld: 2 }, config: configFor(ws, { modelDir: fixture }), encoder, metaDir, log: memoryLogger() }, {}, () => undefined);
+      await acked;
+      await assert.rejects(run, (e: unknown) => e instanceof DistributedError && /rank 1 \(pid \d+\) is gone without finishing its shard\. Run the same command again/.test(e.message));
+      assert.ok(!fs.existsSync(path.join(metaDir, 'write.lock')), 'rank 0 let go of the index lock');
+      assert.ok(fs.readdirSync(dir).includes('shard-0-of-2'), 'rank 0 kept its shard manifest for the rerun');
+    } finally {
+      await encoder.close();
+      cleanup(ws);
     }
   });
 });

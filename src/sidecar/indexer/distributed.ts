@@ -170,8 +170,13 @@ export class Coordinator {
     return path.join(this.dir, `lock-rank-${rank}`);
   }
 
-  /** Whether rank r's lock shows a process that is gone (only decidable on this host); its message, or undefined. */
+  /**
+   * Whether rank r's lock shows a process that is gone; its message, or undefined. Judged only for the ranks torchrun
+   * starts on rank 0's own node (ranks 0 .. LOCAL_WORLD_SIZE - 1) and only when the lock names this host: containers
+   * on other machines may share a host name, and their pids mean nothing here.
+   */
   deadRank(rank: number): string | undefined {
+    if (this.dist.localWorld === undefined || rank >= this.dist.localWorld) return undefined;
     const lock = readJson<{ pid: number; host: string }>(path.join(rank === 0 ? this.metaDir : this.lockDir(rank), LOCK_FILE));
     if (!lock) return `rank ${rank} holds no lock any more`;
     if (lock.host === os.hostname() && !pidAlive(lock.pid)) return `rank ${rank} (pid ${lock.pid}) is gone`;
