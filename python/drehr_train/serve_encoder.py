@@ -148,7 +148,8 @@ class Runner:
         return {"torch": t.__version__, "device": self.device.type, "dtype": self.dtype_name, "dim": self.dim,
                 "model": self.model_id, "weights": os.path.relpath(self.weights, self.folder).replace(os.sep, "/") if self.weights else None,
                 "pooling": self.pooling, "normalize": self.normalize, "gpu": gpu, "pid": os.getpid(),
-                "threads": t.get_num_threads(), "cpu_reason": self.cpu_reason, "token_budget": self.token_budget}
+                "threads": t.get_num_threads(), "cpu_reason": self.cpu_reason, "token_budget": self.token_budget,
+                "devices": t.cuda.device_count() if self.device.type == "cuda" else 0}
 
     def embed(self, rows: int, cols: int, body: bytes, out_dtype) -> bytes:
         import numpy as np

@@ -64,6 +64,7 @@ def test_hello_then_embeddings_match_reference(fixture_model):
     kind, _, hello = c.read()
     assert kind == KIND_HELLO
     assert hello["device"] == "cpu" and hello["dtype"] == "fp32" and hello["dim"] == 32 and hello["torch"]
+    assert hello["devices"] == 0  # CUDA devices the child sees: the sidecar starts one worker per device
     texts = reference(fixture_model)
     # one padded batch per kind, answered in order with the batch ids sent
     for bid, kind_name in ((7, "query"), (8, "passage")):

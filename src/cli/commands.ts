@@ -8,6 +8,7 @@ import { parsePatientList } from '../shared/export';
 import { Engine } from '../sidecar/engine';
 import { stderrLogger } from '../sidecar/log';
 import { intFlag, parseArgs, stringFlag, UsageError, type ParsedArgs } from './args';
+import { distributedIndexCommand } from './distributedCommand';
 import { EXIT } from './exitCodes';
 import { engineConfigFrom } from './options';
 import { bundleFromArgs, searchBundle } from './bundlesCommand';
@@ -16,9 +17,10 @@ import { makeProgressReporter, notesFromRows, PROGRESS_STYLES, type ProgressStyl
 const COMMON = ['model', 'index', 'device', 'precision', 'engine', 'python'];
 
 export async function indexCommand(argv: string[]): Promise<number> {
-  const args = parseArgs(argv, [...COMMON, 'threads', 'batch-chunks', 'progress'], ['rebuild', 'json']);
+  const args = parseArgs(argv, [...COMMON, 'threads', 'batch-chunks', 'progress'], ['rebuild', 'json', 'distributed']);
   const progressStyle = (stringFlag(args, 'progress') ?? 'auto') as ProgressStyle;
   if (!PROGRESS_STYLES.includes(progressStyle)) throw new UsageError('--progress must be auto or json');
+  if (args.flags.has('distributed')) return distributedIndexCommand(args, progressStyle);
   const config = engineConfigFrom(args.positionals[0], args);
   const engine = await Engine.open(config, stderrLogger, { threads: intFlag(args, 'threads', 1, 256), batchChunks: intFlag(args, 'batch-chunks', 1, 100000) });
   const ac = new AbortController();

@@ -12,6 +12,7 @@ import { SYNTH_USAGE, synthCommand } from './synthCommand';
 
 const USAGE = `Usage:
   drehr index <folder> [--model DIR] [--index DIR] [--rebuild] [--device auto|cpu|cuda] [--precision auto|fp32|int8] [--engine auto|onnx|torch] [--python PY] [--threads N] [--batch-chunks N] [--progress auto|json] [--json]
+  torchrun --nproc_per_node N --no_python drehr index <folder> --distributed [index options]   (docs/DISTRIBUTED.md)
   drehr search <folder> <query> [--patient ID] [--note ID] [-k N] [--mode hybrid|dense|bm25] [--no-expand] [--json] [--model DIR] [--index DIR]
                [--patients [--aggregate max|topk|rrf] [--evidence N]] [--note-type T1,T2] [--from DATE] [--to DATE] [--folder F1,F2] [--patient-list FILE]
   drehr search <folder> --bundle NAME|PATH [--bundle-mode any|all] [--patients] [-k N] [--mode M] [--json] [filters as above]

@@ -6,7 +6,7 @@
 import * as vscode from 'vscode';
 import * as path from 'node:path';
 import type { Ctx } from '../ctx';
-import { defaultModelDir, modelDir } from '../config';
+import { defaultModelDir, engineConfig, modelDir } from '../config';
 import type { ModelInfo } from '../shared/protocol';
 import { offer, requireFolder, requireTrust } from './guard';
 import { selectModel } from './model';
@@ -76,7 +76,7 @@ export interface RunSummary {
 export function register(ctx: Ctx): void {
   const training = new TrainingController(ctx);
   const workspaceFolder = (): vscode.WorkspaceFolder | undefined => vscode.workspace.workspaceFolders?.find((f) => f.uri.fsPath === ctx.workspaceRoot);
-  const taskDeps = { extensionPath: ctx.extension.extensionPath, log: ctx.log, model: training.model, workspaceFolder };
+  const taskDeps = { extensionPath: ctx.extension.extensionPath, log: ctx.log, model: training.model, workspaceFolder, engineConfig: () => engineConfig(ctx.config, ctx.places()) };
 
   const summary = (id: string): RunSummary | undefined => {
     const r = training.model.get(id);

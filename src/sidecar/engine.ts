@@ -26,6 +26,7 @@ import { Encoder, type EncoderOptions } from './encoder/encoder';
 import { EngineError, errorMessage, indexCorrupt } from './errors';
 import { loadLexicon, type Lexicon } from './expansion/lexicon';
 import { runIndex, type ProgressUpdate } from './indexer/indexer';
+import { foldLeftoverShards } from './indexer/distributed';
 import { acquireWriteLock } from './indexer/lock';
 import { manifestTotals, patientCounts, readManifest, MANIFEST_FILE } from './indexer/manifest';
 import type { Logger } from './log';
@@ -54,7 +55,12 @@ export interface EngineOptions {
   /** Queries arrive whole (the CLI): every search waits for the spelling vocabulary and checks every word. */
   wholeQueries?: boolean;
   /** The torch engine's precision, batches in flight and child environment (tests, benchmarks). */
-  torch?: Pick<EncoderOptions, 'torchDtype' | 'inFlight' | 'torchEnv'>;
+  torch?: Pick<EncoderOptions, 'torchDtype' | 'inFlight' | 'torchEnv' | 'torchWorkers'>;
+}
+
+/** Local folder for manifest.json and the write lock: the index folder, or .drehr/index-meta for a URI index. */
+export function metaDirOf(config: Pick<EngineConfig, 'indexLocation' | 'workspaceRoot'>): string {
+  return isUri(config.indexLocation) ? path.join(config.workspaceRoot, '.drehr', 'index-meta') : config.indexLocation;
 }
 
 export class Engine {
@@ -103,7 +109,7 @@ export class Engine {
 
   /** Local folder for manifest.json and the write lock (beside the index, or in .drehr for a URI index). */
   get metaDir(): string {
-    return isUri(this.config.indexLocation) ? path.join(this.config.workspaceRoot, '.drehr', 'index-meta') : this.config.indexLocation;
+    return metaDirOf(this.config);
   }
 
   private async openStore(): Promise<void> {
@@ -133,6 +139,7 @@ export class Engine {
     const release = acquireWriteLock(this.metaDir);
     this.busy = true;
     try {
+      foldLeftoverShards(this.metaDir, this.log); // what an interrupted `drehr index --distributed` recorded
       if (params.rebuild) await this.wipe();
       else if (!this.store || (this.store.exists && this.tableGone())) await this.openStore(); // deleted under us: start afresh
       if (!this.store) throw indexCorrupt(this.config.indexLocation, this.corruptReason ?? 'unknown');

@@ -1,14 +1,16 @@
 /**
- * The `drehr` task type: tasks for the runs of the runs folder (re-run or resume a run), and resolution of the
- * tasks users write in tasks.json. Each runs the trainer with a ProcessExecution (command line in
+ * The `drehr` task type: tasks for the runs of the runs folder (re-run or resume a run), the distributed index task
+ * (`"stage": "index"`, indexTaskProvider.ts), and resolution of the tasks users write in tasks.json. Each runs the trainer with a ProcessExecution (command line in
  * taskDefinition.ts), so VS Code owns the process: Terminate Task stops it.
  */
 import * as vscode from 'vscode';
 import { checkTaskDefinition, taskLabel, trainerCommandLine, TASK_TYPE, type DrehrTaskDefinition } from './taskDefinition';
 import { findInterpreter, trainerRoot } from './pythonEnv';
 import type { RunsModel } from './runsModel';
+import { checkIndexTask, INDEX_STAGE, isIndexTask } from './indexTask';
+import { buildIndexTask, offeredIndexTask, type IndexTaskDeps } from './indexTaskProvider';
 
-export interface TaskDeps {
+export interface TaskDeps extends IndexTaskDeps {
   extensionPath: string;
   log: vscode.LogOutputChannel;
   model: RunsModel;
@@ -48,11 +50,12 @@ export class DrehrTaskProvider implements vscode.TaskProvider {
       const def: DrehrTaskDefinition = { type: TASK_TYPE, stage: run.config.stage, config: rel, ...(run.config.nproc > 1 ? { nproc: run.config.nproc } : {}) };
       tasks.push(await buildTask(def, folder, this.deps));
     }
+    tasks.push(await buildIndexTask(offeredIndexTask(), folder, this.deps));
     return tasks;
   }
 
   async resolveTask(task: vscode.Task): Promise<vscode.Task | undefined> {
-    const checked = checkTaskDefinition(task.definition);
+    const checked = isIndexTask(task.definition) ? checkIndexTask(task.definition) : checkTaskDefinition(task.definition);
     if (!checked.ok) {
       const msg = `DR.EHR task "${task.name}": ${checked.message}.`;
       this.deps.log.error(msg);
@@ -65,6 +68,7 @@ export class DrehrTaskProvider implements vscode.TaskProvider {
       void vscode.window.showErrorMessage('DR.EHR tasks run in a workspace folder: open a folder first.');
       return undefined;
     }
-    return buildTask(checked.value, folder, this.deps, task.definition);
+    const def = checked.value;
+    return def.stage === INDEX_STAGE ? buildIndexTask(def, folder, this.deps, task.definition) : buildTask(def, folder, this.deps, task.definition);
   }
 }

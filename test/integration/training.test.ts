@@ -242,6 +242,14 @@ suite('training from the editor (fake trainer)', function () {
     assert.ok(t && t.execution instanceof vscode.ProcessExecution);
     assert.deepEqual(t.execution.args.slice(0, 4), ['-m', 'drehr_train', 'stage1', '--config']);
     assert.equal(t.execution.options?.env?.PYTHONUNBUFFERED, '1');
+    // the distributed index task: torchrun (the trainer's wrapper) running dist/cli.js index --distributed
+    const ix = tasks.find((x) => x.definition.stage === 'index');
+    assert.ok(ix && ix.execution instanceof vscode.ProcessExecution, `tasks: ${tasks.map((x) => x.name).join(', ')}`);
+    assert.deepEqual(ix.execution.args.slice(0, 3), ['-m', 'drehr_train.torchrun', '--standalone']);
+    const cli = ix.execution.args.indexOf('--no_python');
+    assert.ok(cli > 0 && ix.execution.args[cli + 2].endsWith(path.join('dist', 'cli.js')), ix.execution.args.join(' '));
+    assert.ok(ix.execution.args.includes('--distributed'));
+    assert.equal(ix.execution.options?.env?.ELECTRON_RUN_AS_NODE, '1');
   });
 
   test('a Python without torch: Train Stage I refuses and writes no run', async () => {

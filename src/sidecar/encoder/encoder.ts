@@ -14,7 +14,8 @@ import { pool } from './pooling';
 import { defaultThreads, openSession, type Graph } from './session';
 import { TextTokenizer, type TextKind } from './textTokenizer';
 import { padBatch } from './tokenize';
-import type { TorchDtype, TorchEngine } from './torchEngine';
+import type { TorchDtype } from './torchEngine';
+import type { TorchRunner } from './torchPool';
 
 export interface EncoderOptions {
   modelDir: string;
@@ -30,8 +31,10 @@ export interface EncoderOptions {
   python?: string;
   /** The torch engine's precision (default auto: fp16 on CUDA, fp32 on CPU). */
   torchDtype?: TorchDtype | 'auto';
-  /** Batches in flight at once on the torch engine (default 4). */
+  /** Batches in flight at once on the torch engine, per worker (default 4). */
   inFlight?: number;
+  /** Torch children (default: one per visible CUDA device, one on CPU); tests set 2 on CPU to stand in for two GPUs. */
+  torchWorkers?: number;
   /** Extra environment of the torch child (tests). */
   torchEnv?: Record<string, string>;
 }
@@ -83,8 +86,8 @@ export class Encoder {
     readonly device: 'cpu' | 'cuda',
     readonly graph: Graph,
     batch: Partial<BatchLimits> | undefined,
-    /** The PyTorch child when drehr.engine chose torch (then session is undefined). */
-    readonly torch?: TorchEngine,
+    /** The PyTorch child, or one per GPU, when drehr.engine chose torch (then session is undefined). */
+    readonly torch?: TorchRunner,
     private readonly inFlight = 1,
   ) {
     this.limits = { maxBatch: batch?.maxBatch ?? (torch?.hello.device === 'cuda' ? 256 : 32), maxTokens: batch?.maxTokens ?? (torch?.hello.device === 'cuda' ? 256 * 160 : 32 * 192) };
@@ -98,7 +101,7 @@ export class Encoder {
       // The torch engine runs the fp32 weights (in its own dtype): the int8 graph is onnxruntime's.
       if (opts.precision === 'int8') log.info(`drehr.precision int8 applies to the onnx engine; PyTorch runs ${torch.hello.dtype}.`);
       const graph: Graph = { path: model.onnxPath, rel: model.drehr.onnx, precision: 'fp32' };
-      const enc = new Encoder(model, tokenizer, undefined, torch.hello.device, graph, opts.batch, torch, opts.inFlight ?? 4);
+      const enc = new Encoder(model, tokenizer, undefined, torch.hello.device, graph, opts.batch, torch, (opts.inFlight ?? 4) * torch.workers);
       await enc.checkProbe(() => torch.close());
       log.info(`Model ${model.drehr.id} loaded on ${torch.hello.device}${torch.hello.gpu ? ` (${torch.hello.gpu})` : ''} by PyTorch ${torch.hello.torch}, ${torch.hello.dtype} (dim ${model.drehr.dim}, ${model.drehr.pooling} pooling).`);
       return enc;

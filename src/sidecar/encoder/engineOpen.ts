@@ -9,10 +9,11 @@ import type { Logger } from '../log';
 import { DEFAULT_PYTHON, decideEngine, noNvidiaHere, probeTorch } from './engineChoice';
 import type { EncoderOptions } from './encoder';
 import type { ModelFolder } from './modelFolder';
-import { TorchEngine, TorchStartError } from './torchEngine';
+import { TorchStartError } from './torchEngine';
+import { TorchPool, type TorchRunner } from './torchPool';
 
 /** The running torch child, or undefined when onnxruntime is to run the model. */
-export async function openTorchEncoder(model: ModelFolder, padId: number, opts: EncoderOptions, log: Logger): Promise<TorchEngine | undefined> {
+export async function openTorchEncoder(model: ModelFolder, padId: number, opts: EncoderOptions, log: Logger): Promise<TorchRunner | undefined> {
   const choice = opts.engine ?? 'onnx';
   if (choice === 'onnx') return undefined;
   const python = opts.python?.trim() || DEFAULT_PYTHON;
@@ -25,9 +26,10 @@ export async function openTorchEncoder(model: ModelFolder, padId: number, opts: 
     return undefined;
   }
   try {
-    const t = await TorchEngine.start(
+    const t = await TorchPool.start(
       { python, modelDir: model.dir, device: choice === 'auto' ? 'cuda' : opts.device, dtype: opts.torchDtype ?? 'auto', padId, threads: opts.threads, env: opts.torchEnv },
       log,
+      opts.torchWorkers,
     );
     const h = t.hello;
     log.info(`Engine: torch on ${h.device}${h.gpu ? ` (${h.gpu})` : ''}, ${h.dtype}, because ${decision.reason}${h.cpu_reason ? `; on CPU because ${h.cpu_reason}` : ''}.`);

@@ -48,6 +48,8 @@ export interface TorchHello {
   gpu: string | null;
   pid: number;
   cpu_reason: string | null;
+  /** CUDA devices the child sees (0 on CPU; absent from older trainers). */
+  devices?: number;
 }
 
 export interface TorchEngineOptions {
@@ -228,6 +230,8 @@ export class TorchEngine {
   hello!: TorchHello;
   /** Restarts after a crash, for tests and the log. */
   crashes = 0;
+  /** One child (torchPool.ts runs several). */
+  readonly workers = 1;
 
   private constructor(
     private readonly opts: TorchEngineOptions,

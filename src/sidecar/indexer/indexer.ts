@@ -44,6 +44,12 @@ export interface IndexContext {
   batchChunks?: number;
   /** Row count from which an ANN index is built (tests lower it). */
   annMinRows?: number;
+  /**
+   * Distributed indexing (distributed.ts): this run indexes only the files `accepts` takes, with `metaDir` holding
+   * this rank's own manifest. The table was prepared by rank 0 (loadManifest: resets, table created) and rank 0
+   * builds the search indexes once every rank is done, so this run neither resets nor builds them.
+   */
+  shard?: { accepts: (rel: string) => boolean };
 }
 
 export type IndexRunResult = Omit<IndexResult, 'status'>;
@@ -96,24 +102,25 @@ export function fingerprintOf(config: EngineConfig, modelId: string, precision: 
   return { modelId, precision, chunker: CHUNKER_VERSION, chunking: { ...config.chunking }, columns: { ...config.columns } };
 }
 
-export async function runIndex(ctx: IndexContext, params: IndexParams, onProgress: (p: ProgressUpdate) => void, signal?: AbortSignal): Promise<IndexRunResult> {
-  const started = Date.now();
-  const { config, store, metaDir, log } = ctx;
-  const result: IndexRunResult = { filesScanned: 0, filesIndexed: 0, filesUnchanged: 0, filesRemoved: 0, chunksAdded: 0, chunksRemoved: 0, problems: [], cancelled: false, durationMs: 0 };
-  const fp = fingerprintOf(config, ctx.encoder.info.id, ctx.encoder.info.precision);
-  const saveManifest = (m: Manifest): void => {
+function manifestSaver(metaDir: string): (m: Manifest) => void {
+  return (m) => {
     try {
       writeManifest(metaDir, m);
     } catch (e) {
       throw indexCorrupt(metaDir, `cannot write manifest.json: ${errorMessage(e)}`);
     }
   };
+}
 
-  // 1. The manifest, reset when it cannot describe the table any more.
+/** The manifest in `ctx.metaDir`, reset (the table dropped, its rows counted in `result`) when it cannot describe the table any more. */
+export async function loadManifest(ctx: Pick<IndexContext, 'config' | 'encoder' | 'store' | 'metaDir' | 'log'>, rebuild: boolean | undefined, result: Pick<IndexRunResult, 'chunksRemoved'>): Promise<Manifest> {
+  const { config, store, metaDir, log } = ctx;
+  const fp = fingerprintOf(config, ctx.encoder.info.id, ctx.encoder.info.precision);
+  const saveManifest = manifestSaver(metaDir);
   const read = readManifest(metaDir);
   let manifest = read.state === 'ok' ? read.manifest : emptyManifest(fp);
   let reset: string | undefined;
-  if (params.rebuild) reset = 'a rebuild was asked for';
+  if (rebuild) reset = 'a rebuild was asked for';
   else if (read.state === 'corrupt') reset = `the manifest is unreadable (${read.reason})`;
   else if (read.state === 'ok') reset = fingerprintChange(manifest, fp) ?? (!store.exists && Object.keys(manifest.files).length > 0 ? 'the index table is missing' : undefined);
   else if (store.exists) reset = 'the manifest is missing';
@@ -126,6 +133,24 @@ export async function runIndex(ctx: IndexContext, params: IndexParams, onProgres
     manifest = emptyManifest(fp);
     saveManifest(manifest);
   }
+  return manifest;
+}
+
+export async function runIndex(ctx: IndexContext, params: IndexParams, onProgress: (p: ProgressUpdate) => void, signal?: AbortSignal): Promise<IndexRunResult> {
+  const started = Date.now();
+  const { config, store, metaDir, log, shard } = ctx;
+  const result: IndexRunResult = { filesScanned: 0, filesIndexed: 0, filesUnchanged: 0, filesRemoved: 0, chunksAdded: 0, chunksRemoved: 0, problems: [], cancelled: false, durationMs: 0 };
+  const saveManifest = manifestSaver(metaDir);
+
+  // 1. The manifest, reset when it cannot describe the table any more (a rank's manifest: never reset here).
+  let manifest: Manifest;
+  if (shard) {
+    const read = readManifest(metaDir);
+    if (read.state !== 'ok') throw indexCorrupt(metaDir, `this rank's manifest.json is ${read.state === 'missing' ? 'missing' : `unreadable (${read.reason})`}`);
+    manifest = read.manifest;
+  } else {
+    manifest = await loadManifest(ctx, params.rebuild, result);
+  }
 
   // 2. Scan (the whole workspace or the given paths).
   onProgress({ phase: 'scan', done: 0, total: 0, message: 'Looking for notes' });
@@ -135,12 +160,13 @@ export async function runIndex(ctx: IndexContext, params: IndexParams, onProgres
   const scanned: ScannedFile[] = [];
   const goneFolders: string[] = [];
   for (const s of scope.roots) {
-    if (fs.existsSync(s.abs)) scanned.push(...scanner.scan(s.abs));
-    else if (s.rel !== '') goneFolders.push(s.rel);
+    if (fs.existsSync(s.abs)) {
+      for (const f of scanner.scan(s.abs)) if (!shard || shard.accepts(f.rel)) scanned.push(f);
+    } else if (s.rel !== '') goneFolders.push(s.rel);
   }
   result.filesScanned = scanned.length;
   // A folder that cannot be read now keeps its rows: only what the scan saw can be judged deleted.
-  const plan = planRun(manifest, scanned, (rel) => scope.covers(rel) && !scanner.underUnreadable(rel));
+  const plan = planRun(manifest, scanned, (rel) => scope.covers(rel) && !scanner.underUnreadable(rel) && (!shard || shard.accepts(rel)));
   result.problems.push(...scanProblems(scanner));
   const carryPending = manifest.pending.filter((p) => !scope.covers(p));
 
@@ -248,7 +274,7 @@ export async function runIndex(ctx: IndexContext, params: IndexParams, onProgres
   saveManifest(manifest);
 
   // 5. Index upkeep: FTS after writes, ANN once large.
-  if (!result.cancelled && (result.chunksAdded > 0 || result.chunksRemoved > 0)) {
+  if (!shard && !result.cancelled && (result.chunksAdded > 0 || result.chunksRemoved > 0)) {
     onProgress({ phase: 'index', done: 0, total: 1, message: 'Updating search indexes' });
     const { built, stalled } = await store.refreshIndexes(ctx.encoder.info.dim, ctx.annMinRows, manifest.annRows);
     if (built !== undefined) {
