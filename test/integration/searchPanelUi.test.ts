@@ -77,10 +77,15 @@ suite('DR.EHR search panel in the workbench, through Chromium', function () {
     browser = await chromium.connectOverCDP(`http://127.0.0.1:${port}`);
     page = await until('workbench page', 30000, () => browser!.contexts().flatMap((c) => c.pages()).find((p) => p.url().startsWith('http://127.0.0.1')));
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
-    await vscode.commands.executeCommand('drehr.openSearchPanel');
-    f = await until('search panel webview', 60000, async () => {
+    // Earlier suites may have moved the focus or hidden the side bar: ask for the view until its webview is there.
+    let asked = 0;
+    f = await until('search panel webview', 90000, async () => {
       for (const fr of page.frames()) if (await fr.$('#view-patients').catch(() => null)) return fr;
+      if (asked++ % 20 === 0) await vscode.commands.executeCommand('drehr.openSearchPanel');
       return undefined;
+    }).catch(async (e: unknown) => {
+      await page.screenshot({ path: path.join(screens, 'panel-not-found.png') }).catch(() => undefined);
+      throw e;
     });
   });
 
