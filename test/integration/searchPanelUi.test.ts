@@ -160,6 +160,9 @@ suite('DR.EHR search panel in the workbench, through Chromium', function () {
     await until('the bundle banner', 120000, async () => ((await text('#bundle-banner')).includes('"Joints"') ? true : undefined));
     await settled();
     assert.ok((await f.$$('#results li.patient .patient-queries')).length > 0, 'each patient says which queries found it');
+    assert.equal((await f.$$('#chips .chip')).length, 0, 'no chips for a bundle');
+    // Fold the filters and the bundle list so the screenshot shows the patients.
+    for (const d of ['#filters', '#bundles']) if (await f.$eval(d, (e) => (e as HTMLDetailsElement).open)) await f.click(`${d} > summary`);
     await shot('bundle');
 
     // 7. Export as CSV through the save dialog (VS Code's simple dialog in the browser): accept the default name.
