@@ -9,7 +9,7 @@ import { SEARCH_MODES } from '../shared/defaults';
 import { ListPatients, Search, type SearchHit, type SearchMode, type SearchResult } from '../shared/protocol';
 import { explainError, isCancellation, type ErrorAction } from '../sidecar-client/errors';
 import { openHit } from '../views/openHit';
-import { expansionsLine, hitItemText, resultTitle } from './searchItems';
+import { expansionsLine, hitItemText, resultTitle, suggestionLabel } from './searchItems';
 import { reportError, requireFolder, runAction } from './guard';
 
 export const DEBOUNCE_MS = 250;
@@ -39,6 +39,8 @@ export function searchOnce(ctx: Ctx, r: SearchRequest, token?: vscode.Cancellati
 interface HitItem extends vscode.QuickPickItem {
   hit?: SearchHit;
   action?: ErrorAction;
+  /** A spelling suggestion: accepting it searches the corrected query. */
+  suggestion?: string;
 }
 
 function modeButton(mode: SearchMode): vscode.QuickInputButton {
@@ -82,7 +84,9 @@ export function showSearchPick(ctx: Ctx, o: { patientId?: string; value?: string
           qp.title = `${baseTitle()} — ${resultTitle({ ...result, expansions: [] }, scope)}`;
           const items: HitItem[] = result.hits.map((hit) => ({ ...hitItemText(hit), hit, alwaysShow: true }));
           const also = expansionsLine(result);
-          qp.items = also ? [{ label: also, kind: vscode.QuickPickItemKind.Separator }, ...items] : items;
+          // "Did you mean": first, but the first hit stays the active item (Enter still opens it).
+          const fix: HitItem[] = result.suggestion ? [{ label: suggestionLabel(result.suggestion), suggestion: result.suggestion.query, alwaysShow: true }] : [];
+          qp.items = [...fix, ...(also ? [{ label: also, kind: vscode.QuickPickItemKind.Separator }] : []), ...items];
           if (items[0]) qp.activeItems = [items[0]];
           ctx.searchPickResults.fire({ hits: result.hits.length });
         },
@@ -115,6 +119,9 @@ export function showSearchPick(ctx: Ctx, o: { patientId?: string; value?: string
       const hit = item.hit;
       qp.hide();
       openHit(ctx, hit).catch((e: unknown) => reportError(ctx, e, 'open the passage'));
+    } else if (item?.suggestion !== undefined) {
+      qp.value = item.suggestion;
+      run(item.suggestion);
     } else if (item?.action) {
       qp.hide();
       runAction(item.action);

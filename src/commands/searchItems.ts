@@ -1,5 +1,5 @@
 /** How a search hit reads in the quick pick. Pure: the quick pick adds the vscode-specific fields. */
-import type { SearchHit, SearchResult } from '../shared/protocol';
+import type { SearchHit, SearchResult, SpellingSuggestion } from '../shared/protocol';
 
 export interface HitItemText {
   label: string;
@@ -42,4 +42,9 @@ export function resultTitle(result: SearchResult, scope: string): string {
   const base = `${n === 0 ? 'No passages' : n === 1 ? '1 passage' : `${n} passages`} ${scope} (${Math.round(result.tookMs)} ms)`;
   const also = expansionsLine(result);
   return also ? `${base} — ${also}` : base;
+}
+
+/** The quick pick item of a spelling suggestion (a "$(" of the query is not read as an icon). */
+export function suggestionLabel(s: SpellingSuggestion): string {
+  return `$(lightbulb) Did you mean: ${oneLine(s.query, 120).replace(/\$\(/g, '$\u200b(')}`;
 }

@@ -429,11 +429,12 @@ describe('search panel webview', function () {
       id: run.id,
       ok: true,
       bundle: 'Heart failure',
-      patients: patientsResult([{ ...patient('p004', 0.03, [hit({ patientId: 'p004' })]), matchedQueries: ['heart failure', 'CHF'] }]),
+      patients: { ...patientsResult([{ ...patient('p004', 0.03, [hit({ patientId: 'p004' })]), matchedQueries: ['heart failure', 'CHF'] }]), expansions: ['cardiac failure', 'chf'] },
     });
     await view.page.waitForSelector('li.patient[data-patient="p004"]');
     assert.equal(await view.page.$eval('.patient-queries', (e) => e.textContent), 'found by: heart failure · CHF');
-    assert.match(await view.page.$eval('#bundle-banner', (e) => e.textContent ?? ''), /Bundle "Heart failure": patients found by every query/);
+    assert.match(await view.page.$eval('#bundle-banner', (e) => e.textContent ?? ''), /Bundle "Heart failure": patients found by every query of it \(also searched 2 expansions of its queries\)/);
+    assert.equal(await view.page.$$eval('#chips .chip', (es) => es.length), 0, 'no chips for a bundle: each chip belongs to one query');
     await view.page.click('li.bundle[data-file="hf.json"] .bundle-edit');
     assert.equal((await view.waitForPosted<{ file: string }>('editBundle')).file, 'hf.json');
     await view.page.click('#bundle-new');

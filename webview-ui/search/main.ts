@@ -412,9 +412,14 @@ function showResult(): void {
     return;
   }
   renderHistory();
-  bundleBanner.textContent = p && state.bundle ? `Bundle "${state.bundle}": patients found by ${state.bundleMatch === 'all' ? 'every' : 'any'} query of it` : '';
   const expansions = (r ?? p)!.expansions;
-  renderChips(expansions);
+  // A bundle's queries are each expanded: its expansions are counted in the banner, not offered as chips (a chip
+  // switches off a form of one query).
+  const bundleRun = Boolean(p && state.bundle);
+  bundleBanner.textContent = bundleRun
+    ? `Bundle "${state.bundle}": patients found by ${state.bundleMatch === 'all' ? 'every' : 'any'} query of it${expansions.length ? ` (also searched ${expansions.length} expansion${expansions.length === 1 ? '' : 's'} of its queries)` : ''}`
+    : '';
+  renderChips(bundleRun ? [] : expansions);
   const took = `${Math.round((r ?? p)!.tookMs)} ms`;
   if (r) {
     renderHits(results, r.hits, state.mode, openHit, findSimilar);

@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import type { SearchHit } from '../../../src/shared/protocol';
-import { expansionsLine, formatScore, hitItemText, oneLine, resultTitle } from '../../../src/commands/searchItems';
+import { expansionsLine, formatScore, hitItemText, oneLine, resultTitle, suggestionLabel } from '../../../src/commands/searchItems';
 
 const hit: SearchHit = {
   chunkId: 'n1::0',
@@ -51,5 +51,9 @@ describe('quick pick items', () => {
     assert.match(expansionsLine({ expansions: 'abcdefghij'.split('') }, 3) ?? '', /a, b, c \(\+7\)$/);
     assert.equal(resultTitle({ hits: [hit], expansions: ['htn'], tookMs: 8.4 }, 'in all patients'), '1 passage in all patients (8 ms) — also searched: htn');
     assert.equal(resultTitle({ hits: [], expansions: [], tookMs: 1 }, 'in patient p1'), 'No passages in patient p1 (1 ms)');
+  });
+  it('a spelling suggestion reads as one line, and a "$(" in the query is not an icon', () => {
+    assert.equal(suggestionLabel({ query: 'pneumonia\n with  fever', corrections: [] }), '$(lightbulb) Did you mean: pneumonia with fever');
+    assert.equal(suggestionLabel({ query: 'a $(alert) b', corrections: [] }), '$(lightbulb) Did you mean: a $\u200b(alert) b');
   });
 });

@@ -10,7 +10,8 @@ const COUNTS: Record<string, number> = {
   metformin: 60, metoprolol: 40, insulin: 70, hemorrhage: 25, arrhythmia: 18, tachycardia: 22, cholesterol: 30,
   seizure: 35, seizures: 12, asthma: 45, schizophrenia: 8, occurred: 20, abdominal: 90, abdomen: 60, edema: 50,
   patient: 900, denies: 200, chest: 150, pain: 300, the: 5000, and: 4000, with: 2000, ileum: 300, ilium: 1, pneumonai: 1,
-  copd: 15, htn: 40, sob: 25,
+  copd: 15, htn: 40, sob: 25, diarrhea: 30, vomiting: 40, bradycardia: 12, amoxicillin: 9, prednisone: 20, prednisolone: 6,
+  ibuprofen: 25, dyspnea: 60, cirrhosis: 7,
 };
 
 function vocab(protectedWords: string[] = ['htn', 'copd', 'sob', 'chf', 'cabg'], lexicon: string[] = ['ilium', 'ileum']): Vocabulary {
@@ -36,6 +37,15 @@ describe('spelling suggestions', () => {
       ['schizophernia', 'schizophrenia'],
       ['ocurred', 'occurred'],
       ['abdomnal', 'abdominal'],
+      ['diarrea', 'diarrhea'],
+      ['diarrhoea', 'diarrhea'],
+      ['vomitting', 'vomiting'],
+      ['bradicardia', 'bradycardia'],
+      ['amoxicilin', 'amoxicillin'],
+      ['predisone', 'prednisone'],
+      ['ibuprofin', 'ibuprofen'],
+      ['dyspnoea', 'dyspnea'],
+      ['cirrosis', 'cirrhosis'],
     ];
     for (const [typed, want] of cases) assert.equal(await fix(typed), want, typed);
   });
