@@ -56,6 +56,15 @@ export function cudaVisibleFor(index: number, parentVisible: string | undefined,
   return listed ? listed[i] : String(i);
 }
 
+/**
+ * CUDA_VISIBLE_DEVICES for a rank: its LOCAL_RANK-th visible GPU (cudaVisibleFor), or undefined (left as it is) when
+ * the device setting is cpu or this machine has no NVIDIA driver (`noNvidia`: why). Pure.
+ */
+export function rankCudaVisible(localRank: number, device: string, parentVisible: string | undefined, noNvidia: string | undefined, deviceCount?: number): string | undefined {
+  if (device === 'cpu' || noNvidia) return undefined;
+  return cudaVisibleFor(localRank, parentVisible, deviceCount);
+}
+
 /** The part of the index manifest that one rank of `world` starts from: its files and its pending files. Pure. */
 export function rankManifest(main: Manifest, rank: number, world: number): Manifest {
   const mine = (rel: string): boolean => shardOf(rel, world) === rank;

@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { emptyManifest, type FileEntry, type Manifest } from '../../../src/sidecar/indexer/manifest';
-import { cudaVisibleFor, distEnvFrom, foldRankManifest, parseShardFolderName, rankManifest, shardFolderName, shardOf } from '../../../src/sidecar/indexer/shard';
+import { cudaVisibleFor, distEnvFrom, rankCudaVisible, foldRankManifest, parseShardFolderName, rankManifest, shardFolderName, shardOf } from '../../../src/sidecar/indexer/shard';
 
 const entry = (hash: string): FileEntry => ({ hash, size: 1, mtimeMs: 1, chunks: 1, patients: { p: 1 }, problems: [] });
 
@@ -76,6 +76,13 @@ describe('GPU per rank or worker (CUDA_VISIBLE_DEVICES)', () => {
     assert.equal(cudaVisibleFor(1, undefined), '1');
     assert.equal(cudaVisibleFor(1, '4,5,6'), '5');
     assert.equal(cudaVisibleFor(0, ' GPU-aaa , GPU-bbb '), 'GPU-aaa');
+  });
+  it('a rank takes its LOCAL_RANK-th GPU, unless the device is cpu or there is no NVIDIA driver', () => {
+    assert.equal(rankCudaVisible(2, 'auto', undefined, undefined, 4), '2');
+    assert.equal(rankCudaVisible(1, 'cuda', '3,7', undefined), '7');
+    assert.equal(rankCudaVisible(5, 'auto', undefined, undefined, 4), '1');
+    assert.equal(rankCudaVisible(1, 'cpu', '3,7', undefined), undefined);
+    assert.equal(rankCudaVisible(1, 'auto', undefined, 'no NVIDIA driver is loaded'), undefined);
   });
   it('wraps around past the device count (two ranks share a GPU rather than find none)', () => {
     assert.equal(cudaVisibleFor(3, '4,5'), '5');
