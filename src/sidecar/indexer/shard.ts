@@ -65,12 +65,25 @@ export function rankCudaVisible(localRank: number, device: string, parentVisible
   return cudaVisibleFor(localRank, parentVisible, deviceCount);
 }
 
-/** The part of the index manifest that one rank of `world` starts from: its files and its pending files. Pure. */
+/**
+ * Per-path records of a manifest besides `files`: `partial` (how far a streamed export got, when the manifest has
+ * it) is cut and folded by shard like the files.
+ */
+type PathRecords = { partial?: Record<string, unknown> };
+
+function pick<T>(m: Record<string, T> | undefined, keep: (rel: string) => boolean): Record<string, T> {
+  const out: Record<string, T> = {};
+  for (const [rel, v] of Object.entries(m ?? {})) if (keep(rel)) out[rel] = v;
+  return out;
+}
+
+/** The part of the index manifest that one rank of `world` starts from: its files, pending and partial files. Pure. */
 export function rankManifest(main: Manifest, rank: number, world: number): Manifest {
   const mine = (rel: string): boolean => shardOf(rel, world) === rank;
-  const files: Manifest['files'] = {};
-  for (const [rel, e] of Object.entries(main.files)) if (mine(rel)) files[rel] = e;
-  return { ...main, files, pending: main.pending.filter(mine) };
+  const partial = (main as Manifest & PathRecords).partial;
+  const out: Manifest & PathRecords = { ...main, files: pick(main.files, mine), pending: main.pending.filter(mine) };
+  if (partial) out.partial = pick(partial, mine);
+  return out;
 }
 
 /**
@@ -85,7 +98,11 @@ export function foldRankManifest(main: Manifest, part: Manifest, rank: number, w
   for (const [rel, e] of Object.entries(part.files)) files[rel] = e;
   const pending = [...new Set([...main.pending.filter((p) => !mine(p)), ...part.pending])];
   const writtenBy = [...new Set([...(main.writtenBy ?? []), ...(part.writtenBy ?? [])])].sort();
-  return { ...main, files, pending, ...(writtenBy.length ? { writtenBy } : {}) };
+  const out: Manifest & PathRecords = { ...main, files, pending, ...(writtenBy.length ? { writtenBy } : {}) };
+  const partial = { ...pick((main as PathRecords).partial, (rel) => !mine(rel)), ...(part as PathRecords).partial };
+  if (Object.keys(partial).length) out.partial = partial;
+  else delete out.partial;
+  return out;
 }
 
 /** `shard-<rank>-of-<world>`: the folder of a rank's manifest. */

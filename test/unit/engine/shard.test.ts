@@ -131,6 +131,23 @@ describe('rank manifests', () => {
     for (const rel of rels) if (shardOf(rel, 2) === 0) assert.deepEqual(out.files[rel], main.files[rel]);
   });
 
+  it('per-path resume records of streamed exports (`partial`) are cut and folded by shard like the files', () => {
+    type WithPartial = Manifest & { partial?: Record<string, { offset: number }> };
+    const [a, b] = [rels.find((r) => shardOf(r, 2) === 0)!, rels.find((r) => shardOf(r, 2) === 1)!];
+    const main: WithPartial = { ...manifestOf(rels, [a, b]), partial: { [a]: { offset: 10 }, [b]: { offset: 20 } } };
+    const p1 = rankManifest(main, 1, 2) as WithPartial;
+    assert.deepEqual(p1.partial, { [b]: { offset: 20 } });
+    p1.partial = { [b]: { offset: 99 } };
+    const out = foldRankManifest(main, p1, 1, 2) as WithPartial;
+    assert.deepEqual(out.partial, { [a]: { offset: 10 }, [b]: { offset: 99 } });
+    // rank 1 finished its export: no partial record left for it; rank 0's stays
+    delete p1.partial;
+    assert.deepEqual((foldRankManifest(main, p1, 1, 2) as WithPartial).partial, { [a]: { offset: 10 } });
+    const p0 = rankManifest(main, 0, 2) as WithPartial;
+    delete p0.partial;
+    assert.equal((foldRankManifest(foldRankManifest(main, p1, 1, 2), p0, 0, 2) as WithPartial).partial, undefined);
+  });
+
   it('folder names round-trip', () => {
     assert.deepEqual(parseShardFolderName(shardFolderName(2, 5)), { rank: 2, world: 5 });
     assert.equal(parseShardFolderName('shard-5-of-5'), undefined);
