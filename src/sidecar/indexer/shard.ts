@@ -66,10 +66,19 @@ export function rankCudaVisible(localRank: number, device: string, parentVisible
 }
 
 /**
- * Per-path records of a manifest besides `files`: `partial` (how far a streamed export got, when the manifest has
- * it) is cut and folded by shard like the files.
+ * Per-path records of a manifest besides `files`: `partial` (how far a streamed export got, when the manifest format
+ * has it) is cut and folded by shard like the files. Read and written untyped, whatever its record type.
  */
-type PathRecords = { partial?: Record<string, unknown> };
+function partialOf(m: Manifest): Record<string, unknown> | undefined {
+  return (m as unknown as { partial?: Record<string, unknown> }).partial;
+}
+
+function withPartial(m: Manifest, partial: Record<string, unknown> | undefined): Manifest {
+  const out = { ...m } as unknown as Record<string, unknown>;
+  if (partial && Object.keys(partial).length) out.partial = partial;
+  else delete out.partial;
+  return out as unknown as Manifest;
+}
 
 function pick<T>(m: Record<string, T> | undefined, keep: (rel: string) => boolean): Record<string, T> {
   const out: Record<string, T> = {};
@@ -80,10 +89,7 @@ function pick<T>(m: Record<string, T> | undefined, keep: (rel: string) => boolea
 /** The part of the index manifest that one rank of `world` starts from: its files, pending and partial files. Pure. */
 export function rankManifest(main: Manifest, rank: number, world: number): Manifest {
   const mine = (rel: string): boolean => shardOf(rel, world) === rank;
-  const partial = (main as Manifest & PathRecords).partial;
-  const out: Manifest & PathRecords = { ...main, files: pick(main.files, mine), pending: main.pending.filter(mine) };
-  if (partial) out.partial = pick(partial, mine);
-  return out;
+  return withPartial({ ...main, files: pick(main.files, mine), pending: main.pending.filter(mine) }, pick(partialOf(main), mine));
 }
 
 /**
@@ -98,11 +104,8 @@ export function foldRankManifest(main: Manifest, part: Manifest, rank: number, w
   for (const [rel, e] of Object.entries(part.files)) files[rel] = e;
   const pending = [...new Set([...main.pending.filter((p) => !mine(p)), ...part.pending])];
   const writtenBy = [...new Set([...(main.writtenBy ?? []), ...(part.writtenBy ?? [])])].sort();
-  const out: Manifest & PathRecords = { ...main, files, pending, ...(writtenBy.length ? { writtenBy } : {}) };
-  const partial = { ...pick((main as PathRecords).partial, (rel) => !mine(rel)), ...(part as PathRecords).partial };
-  if (Object.keys(partial).length) out.partial = partial;
-  else delete out.partial;
-  return out;
+  const partial = { ...pick(partialOf(main), (rel) => !mine(rel)), ...partialOf(part) };
+  return withPartial({ ...main, files, pending, ...(writtenBy.length ? { writtenBy } : {}) }, partial);
 }
 
 /** `shard-<rank>-of-<world>`: the folder of a rank's manifest. */

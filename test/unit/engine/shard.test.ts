@@ -132,20 +132,20 @@ describe('rank manifests', () => {
   });
 
   it('per-path resume records of streamed exports (`partial`) are cut and folded by shard like the files', () => {
-    type WithPartial = Manifest & { partial?: Record<string, { offset: number }> };
+    // untyped here: the record type belongs to the streaming reader
+    type Partial = Record<string, { offset: number }> | undefined;
+    const partialOf = (m: Manifest): Partial => (m as unknown as { partial?: Partial }).partial;
+    const withPartial = (m: Manifest, p: Partial): Manifest => ({ ...m, partial: p }) as unknown as Manifest;
     const [a, b] = [rels.find((r) => shardOf(r, 2) === 0)!, rels.find((r) => shardOf(r, 2) === 1)!];
-    const main: WithPartial = { ...manifestOf(rels, [a, b]), partial: { [a]: { offset: 10 }, [b]: { offset: 20 } } };
-    const p1 = rankManifest(main, 1, 2) as WithPartial;
-    assert.deepEqual(p1.partial, { [b]: { offset: 20 } });
-    p1.partial = { [b]: { offset: 99 } };
-    const out = foldRankManifest(main, p1, 1, 2) as WithPartial;
-    assert.deepEqual(out.partial, { [a]: { offset: 10 }, [b]: { offset: 99 } });
+    const main = withPartial(manifestOf(rels, [a, b]), { [a]: { offset: 10 }, [b]: { offset: 20 } });
+    const p1 = rankManifest(main, 1, 2);
+    assert.deepEqual(partialOf(p1), { [b]: { offset: 20 } });
+    assert.deepEqual(partialOf(foldRankManifest(main, withPartial(p1, { [b]: { offset: 99 } }), 1, 2)), { [a]: { offset: 10 }, [b]: { offset: 99 } });
     // rank 1 finished its export: no partial record left for it; rank 0's stays
-    delete p1.partial;
-    assert.deepEqual((foldRankManifest(main, p1, 1, 2) as WithPartial).partial, { [a]: { offset: 10 } });
-    const p0 = rankManifest(main, 0, 2) as WithPartial;
-    delete p0.partial;
-    assert.equal((foldRankManifest(foldRankManifest(main, p1, 1, 2), p0, 0, 2) as WithPartial).partial, undefined);
+    const done1 = withPartial(p1, undefined);
+    assert.deepEqual(partialOf(foldRankManifest(main, done1, 1, 2)), { [a]: { offset: 10 } });
+    const done0 = withPartial(rankManifest(main, 0, 2), undefined);
+    assert.ok(!('partial' in foldRankManifest(foldRankManifest(main, done1, 1, 2), done0, 0, 2)));
   });
 
   it('folder names round-trip', () => {
