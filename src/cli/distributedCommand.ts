@@ -9,7 +9,7 @@ import { noNvidiaReason } from '../shared/gpu';
 import { Encoder } from '../sidecar/encoder/encoder';
 import { metaDirOf } from '../sidecar/engine';
 import { runDistributedIndex, type DistributedResult } from '../sidecar/indexer/distributed';
-import { cudaVisibleFor, distEnvFrom, type DistEnv } from '../sidecar/indexer/shard';
+import { distEnvFrom, rankCudaVisible, type DistEnv } from '../sidecar/indexer/shard';
 import { stderrLogger } from '../sidecar/log';
 import type { Logger } from '../sidecar/log';
 import type { ProgressUpdate } from '../sidecar/indexer/indexer';
@@ -47,9 +47,10 @@ export async function distributedIndexCommand(args: ParsedArgs, progressStyle: P
   const dist: DistEnv = parsed;
   const config = engineConfigFrom(args.positionals[0], args);
   const log = rankLogger(dist.rank);
-  if (config.device !== 'cpu' && !noNvidiaReason(process.platform, fs.existsSync)) {
-    env.CUDA_VISIBLE_DEVICES = cudaVisibleFor(dist.localRank, env.CUDA_VISIBLE_DEVICES, nvidiaDeviceCount());
-    log.info(`LOCAL_RANK ${dist.localRank}: CUDA_VISIBLE_DEVICES=${env.CUDA_VISIBLE_DEVICES}.`);
+  const visible = rankCudaVisible(dist.localRank, config.device, env.CUDA_VISIBLE_DEVICES, noNvidiaReason(process.platform, fs.existsSync), nvidiaDeviceCount());
+  if (visible !== undefined) {
+    env.CUDA_VISIBLE_DEVICES = visible; // before the model loads: onnxruntime and the torch child see this one GPU
+    log.info(`LOCAL_RANK ${dist.localRank}: CUDA_VISIBLE_DEVICES=${visible}.`);
   }
   const encoder = await Encoder.open(
     { modelDir: config.modelDir, device: config.device, precision: config.precision, threads: intFlag(args, 'threads', 1, 256), engine: config.engine, python: config.python },

@@ -130,6 +130,12 @@ describe('distributed indexing under torchrun (two CPU ranks)', function () {
       assert.equal(indexOnce(one), 0);
       const want = await rowsOf(one);
       assert.ok(want.length > 40, `${want.length} rows`);
+      // markers an earlier launch of another size left behind must neither start nor finish this one early
+      const dist = path.join(two, '.drehr', 'index', 'distributed');
+      fs.mkdirSync(dist, { recursive: true });
+      fs.writeFileSync(path.join(dist, 'launch.json'), JSON.stringify({ launch: 'old', world: 4 }));
+      fs.writeFileSync(path.join(dist, 'barrier.json'), JSON.stringify({ launch: 'old', world: 4, nonces: { 1: 'old-1' } }));
+      fs.writeFileSync(path.join(dist, 'done-1.json'), JSON.stringify({ launch: 'old', rank: 1, cancelled: false, chunksAdded: 0, chunksRemoved: 0 }));
       const r = await launch(two, { batchChunks: 8 });
       assert.equal(r.code, 0);
       assert.ok(r.rank1Writes > 0, 'rank 1 wrote nothing: was the work split?');
@@ -142,7 +148,7 @@ describe('distributed indexing under torchrun (two CPU ranks)', function () {
         assert.deepEqual(m.manifest.pending, []);
         assert.ok(m.manifest.lastIndexedAt);
       }
-      const left = fs.readdirSync(path.join(two, '.drehr', 'index', 'distributed'));
+      const left = fs.readdirSync(dist);
       assert.ok(!left.some((n) => /^(shard-|done-|ack-)/.test(n)), left.join(', '));
       // a second launch finds everything indexed
       const again = await launch(two, { batchChunks: 8 });

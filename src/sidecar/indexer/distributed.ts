@@ -252,19 +252,29 @@ export async function runDistributedIndex(
     } else {
       const nonce = randomUUID();
       let acked: string | undefined;
+      let otherWorld: number | undefined;
       onProgress({ phase: 'scan', done: 0, total: 0, message: 'Waiting for rank 0' });
       const barrier = await pollUntil(
         () => {
           const l = readJson<Launch>(co.file('launch.json'));
-          if (l && l.launch !== acked) {
-            if (l.world !== dist.world) throw distError(`rank 0 runs with WORLD_SIZE ${l.world}, this rank with ${dist.world}: start every rank with the same torchrun settings.`);
+          // A launch of another world size is an earlier run's (or a misconfigured rank 0's): not answered.
+          otherWorld = l && l.world !== dist.world ? l.world : undefined;
+          if (l && l.launch !== acked && otherWorld === undefined) {
             writeJson(co.file(`ack-${dist.rank}.json`), { launch: l.launch, rank: dist.rank, nonce } satisfies Ack);
             acked = l.launch;
           }
           const b = readJson<Barrier>(co.file('barrier.json'));
           return b && b.nonces[String(dist.rank)] === nonce ? b : undefined;
         },
-        { timeoutMs, signal, onTimeout: () => distError(`Rank 0 did not start the run within ${Math.round(timeoutMs / 1000)} s; check that it runs, with the same index folder ${metaDir} (shared storage).`) },
+        {
+          timeoutMs,
+          signal,
+          onTimeout: () =>
+            distError(
+              `Rank 0 did not start the run within ${Math.round(timeoutMs / 1000)} s; check that it runs, with the same index folder ${metaDir} (shared storage)` +
+                (otherWorld !== undefined ? `: its launch.json is for WORLD_SIZE ${otherWorld}, this rank has ${dist.world} (start every rank with the same torchrun settings).` : '.'),
+            ),
+        },
       );
       launch = barrier.launch;
       store = await Store.open(config.indexLocation, log);

@@ -56,12 +56,40 @@ export function cudaVisibleFor(index: number, parentVisible: string | undefined,
   return listed ? listed[i] : String(i);
 }
 
-/** The part of the index manifest that one rank of `world` starts from: its files and its pending files. Pure. */
+/**
+ * CUDA_VISIBLE_DEVICES for a rank: its LOCAL_RANK-th visible GPU (cudaVisibleFor), or undefined (left as it is) when
+ * the device setting is cpu or this machine has no NVIDIA driver (`noNvidia`: why). Pure.
+ */
+export function rankCudaVisible(localRank: number, device: string, parentVisible: string | undefined, noNvidia: string | undefined, deviceCount?: number): string | undefined {
+  if (device === 'cpu' || noNvidia) return undefined;
+  return cudaVisibleFor(localRank, parentVisible, deviceCount);
+}
+
+/**
+ * Per-path records of a manifest besides `files`: `partial` (how far a streamed export got, when the manifest format
+ * has it) is cut and folded by shard like the files. Read and written untyped, whatever its record type.
+ */
+function partialOf(m: Manifest): Record<string, unknown> | undefined {
+  return (m as unknown as { partial?: Record<string, unknown> }).partial;
+}
+
+function withPartial(m: Manifest, partial: Record<string, unknown> | undefined): Manifest {
+  const out = { ...m } as unknown as Record<string, unknown>;
+  if (partial && Object.keys(partial).length) out.partial = partial;
+  else delete out.partial;
+  return out as unknown as Manifest;
+}
+
+function pick<T>(m: Record<string, T> | undefined, keep: (rel: string) => boolean): Record<string, T> {
+  const out: Record<string, T> = {};
+  for (const [rel, v] of Object.entries(m ?? {})) if (keep(rel)) out[rel] = v;
+  return out;
+}
+
+/** The part of the index manifest that one rank of `world` starts from: its files, pending and partial files. Pure. */
 export function rankManifest(main: Manifest, rank: number, world: number): Manifest {
   const mine = (rel: string): boolean => shardOf(rel, world) === rank;
-  const files: Manifest['files'] = {};
-  for (const [rel, e] of Object.entries(main.files)) if (mine(rel)) files[rel] = e;
-  return { ...main, files, pending: main.pending.filter(mine) };
+  return withPartial({ ...main, files: pick(main.files, mine), pending: main.pending.filter(mine) }, pick(partialOf(main), mine));
 }
 
 /**
@@ -76,7 +104,8 @@ export function foldRankManifest(main: Manifest, part: Manifest, rank: number, w
   for (const [rel, e] of Object.entries(part.files)) files[rel] = e;
   const pending = [...new Set([...main.pending.filter((p) => !mine(p)), ...part.pending])];
   const writtenBy = [...new Set([...(main.writtenBy ?? []), ...(part.writtenBy ?? [])])].sort();
-  return { ...main, files, pending, ...(writtenBy.length ? { writtenBy } : {}) };
+  const partial = { ...pick(partialOf(main), (rel) => !mine(rel)), ...partialOf(part) };
+  return withPartial({ ...main, files, pending, ...(writtenBy.length ? { writtenBy } : {}) }, partial);
 }
 
 /** `shard-<rank>-of-<world>`: the folder of a rank's manifest. */

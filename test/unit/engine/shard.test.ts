@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { emptyManifest, type FileEntry, type Manifest } from '../../../src/sidecar/indexer/manifest';
-import { cudaVisibleFor, distEnvFrom, foldRankManifest, parseShardFolderName, rankManifest, shardFolderName, shardOf } from '../../../src/sidecar/indexer/shard';
+import { cudaVisibleFor, distEnvFrom, rankCudaVisible, foldRankManifest, parseShardFolderName, rankManifest, shardFolderName, shardOf } from '../../../src/sidecar/indexer/shard';
 
 const entry = (hash: string): FileEntry => ({ hash, size: 1, mtimeMs: 1, chunks: 1, patients: { p: 1 }, problems: [] });
 
@@ -77,6 +77,13 @@ describe('GPU per rank or worker (CUDA_VISIBLE_DEVICES)', () => {
     assert.equal(cudaVisibleFor(1, '4,5,6'), '5');
     assert.equal(cudaVisibleFor(0, ' GPU-aaa , GPU-bbb '), 'GPU-aaa');
   });
+  it('a rank takes its LOCAL_RANK-th GPU, unless the device is cpu or there is no NVIDIA driver', () => {
+    assert.equal(rankCudaVisible(2, 'auto', undefined, undefined, 4), '2');
+    assert.equal(rankCudaVisible(1, 'cuda', '3,7', undefined), '7');
+    assert.equal(rankCudaVisible(5, 'auto', undefined, undefined, 4), '1');
+    assert.equal(rankCudaVisible(1, 'cpu', '3,7', undefined), undefined);
+    assert.equal(rankCudaVisible(1, 'auto', undefined, 'no NVIDIA driver is loaded'), undefined);
+  });
   it('wraps around past the device count (two ranks share a GPU rather than find none)', () => {
     assert.equal(cudaVisibleFor(3, '4,5'), '5');
     assert.equal(cudaVisibleFor(5, undefined, 4), '1');
@@ -122,6 +129,23 @@ describe('rank manifests', () => {
     assert.deepEqual(out.pending, [added]);
     assert.deepEqual(out.writtenBy, ['onnx-fp32', 'torch-fp16']);
     for (const rel of rels) if (shardOf(rel, 2) === 0) assert.deepEqual(out.files[rel], main.files[rel]);
+  });
+
+  it('per-path resume records of streamed exports (`partial`) are cut and folded by shard like the files', () => {
+    // untyped here: the record type belongs to the streaming reader
+    type Partial = Record<string, { offset: number }> | undefined;
+    const partialOf = (m: Manifest): Partial => (m as unknown as { partial?: Partial }).partial;
+    const withPartial = (m: Manifest, p: Partial): Manifest => ({ ...m, partial: p }) as unknown as Manifest;
+    const [a, b] = [rels.find((r) => shardOf(r, 2) === 0)!, rels.find((r) => shardOf(r, 2) === 1)!];
+    const main = withPartial(manifestOf(rels, [a, b]), { [a]: { offset: 10 }, [b]: { offset: 20 } });
+    const p1 = rankManifest(main, 1, 2);
+    assert.deepEqual(partialOf(p1), { [b]: { offset: 20 } });
+    assert.deepEqual(partialOf(foldRankManifest(main, withPartial(p1, { [b]: { offset: 99 } }), 1, 2)), { [a]: { offset: 10 }, [b]: { offset: 99 } });
+    // rank 1 finished its export: no partial record left for it; rank 0's stays
+    const done1 = withPartial(p1, undefined);
+    assert.deepEqual(partialOf(foldRankManifest(main, done1, 1, 2)), { [a]: { offset: 10 } });
+    const done0 = withPartial(rankManifest(main, 0, 2), undefined);
+    assert.ok(!('partial' in foldRankManifest(foldRankManifest(main, done1, 1, 2), done0, 0, 2)));
   });
 
   it('folder names round-trip', () => {
