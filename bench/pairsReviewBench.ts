@@ -141,6 +141,20 @@ async function workerOpen(script: string): Promise<{ first: number; full: number
   return { first: first < 0 ? full : first, full, block, next };
 }
 
+/** The longest gap of the same 1 ms ticker with nothing else running: what the OS scheduler alone costs. */
+async function idleGap(msLong: number): Promise<number> {
+  let last = performance.now();
+  let gap = 0;
+  const tick = setInterval(() => {
+    const now = performance.now();
+    gap = Math.max(gap, now - last);
+    last = now;
+  }, 1);
+  await new Promise((r) => setTimeout(r, msLong));
+  clearInterval(tick);
+  return gap;
+}
+
 const script = path.resolve('dist/reviewWorker.js');
 if (!fs.existsSync(script)) throw new Error(`${script} is missing: build it first (node esbuild.mjs)`);
 const wFirst: number[] = [];
@@ -148,7 +162,9 @@ const wFull: number[] = [];
 const wBlock: number[] = [];
 const wNext: number[] = [];
 async function main(): Promise<void> {
+  const idle: number[] = [];
   for (let r = 0; r < runs; r++) {
+    idle.push(await idleGap(1000));
     const w = await workerOpen(script);
     wFirst.push(w.first);
     wFull.push(w.full);
@@ -188,6 +204,7 @@ async function main(): Promise<void> {
   console.log(`| open in the worker: first page drawn (first pair, file still being read) | ${f(median(wFirst))} | ${f(p95(wFirst))} | | ${(median(wFirst) / b).toFixed(3)} | < 2000 |`);
   console.log(`| open in the worker: whole file read, parsed, indexed (decisions on) | ${f(median(wFull))} | ${f(p95(wFull))} | | ${(median(wFull) / b).toFixed(1)} | |`);
   console.log(`| host main thread: longest block during the open (1 ms ticker) | ${f(median(wBlock))} | ${f(Math.max(...wBlock))} (max) | | | |`);
+  console.log(`| same ticker, 1 s with nothing running (the scheduler's own gaps) | ${f(median(idle))} | ${f(Math.max(...idle))} (max) | | | |`);
   console.log(`| next pair via the worker (round trip + view message) | ${f(median(wNext))} | ${f(p95(wNext))} | | ${(median(wNext) / b).toFixed(4)} | < 50 |`);
   console.log(`| same work in-process: loadReview + first view (the worker's cost) | ${f(median(open))} | ${f(p95(open))} | ${c('open')} | ${(median(open) / b).toFixed(1)} | |`);
   for (const o of ['file', 'sample', 'suspicious']) console.log(`| next pair, ${o} order | ${f(median(next[o]))} | ${f(p95(next[o]))} | ${c(o)} | ${(median(next[o]) / b).toFixed(4)} | < 50 |`);

@@ -218,6 +218,28 @@ async function main(): Promise<void> {
   console.log(`| similarity s | ${PRIOR_SIMILARITY_WEIGHT.toFixed(2)} | ${all.s.toFixed(3)} | ${SIMILARITY_WEIGHT.toFixed(2)} |`);
   for (const c of CODES) console.log(`| \`${c}\` | ${PRIOR_WEIGHTS[c].toFixed(2)} | ${all.w[c].toFixed(3)} | ${WEIGHTS[c].toFixed(2)} |`);
   if (args.has('json')) fs.writeFileSync(args.get('json')!, JSON.stringify({ s: all.s, w: all.w }, null, 2));
+  // --all <pairs file>: how often each reason fires over a whole generated file (no labels: a check that no reason
+  // fires on everything)
+  const allFile = args.get('all');
+  if (allFile) {
+    const whole = parsePairsText(fs.readFileSync(allFile, 'utf8')).pairs;
+    const texts = new Map((await readIndexChunks(indexDir!, { ids: new Set(whole.map((p) => p.chunk_id)) })).map((c) => [c.id, c.text]));
+    const mentionsOf = new Map<string, ReturnType<typeof g.matcher.find>>();
+    const count = new Map<string, number>();
+    const t1 = Date.now();
+    for (const p of whole) {
+      const t = texts.get(p.chunk_id);
+      let m = t === undefined ? [] : mentionsOf.get(p.chunk_id);
+      if (m === undefined) mentionsOf.set(p.chunk_id, (m = g.matcher.find(t!)));
+      for (const r of pairReasons(p, t, g, m, amb)) count.set(`${r.code} (${p.explicit ? 'explicit' : 'implicit'})`, (count.get(`${r.code} (${p.explicit ? 'explicit' : 'implicit'})`) ?? 0) + 1);
+    }
+    console.log('');
+    console.log(`Reasons over the whole file ${path.basename(allFile)} (${whole.length} pairs, ${whole.filter((p) => p.explicit).length} explicit; ${Date.now() - t1} ms):`);
+    console.log('');
+    console.log('| reason | pairs | share |');
+    console.log('|---|---:|---:|');
+    for (const [k, v] of [...count.entries()].sort()) console.log(`| \`${k}\` | ${v} | ${pc(v / whole.length)} |`);
+  }
 }
 
 void main().catch((e: unknown) => {

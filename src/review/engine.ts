@@ -110,12 +110,15 @@ export class ReviewEngine {
     if (this.review) throw new Error('a pairs file is already open');
     this.file = file;
     let sentPage = false;
+    let lastDone = 0;
     this.review = loadReview(file, reviewer, {
       ...(seed !== undefined ? { seed } : {}),
       progress: {
         first: FIRST_PAGE,
         every: PROGRESS_EVERY,
         fn: (pairs: readonly Pair[], at: number, total: number, labels: LabelSink) => {
+          if (at <= lastDone) return; // the head's page came first; the full parse catches up
+          lastDone = at;
           const loading = { done: at, total };
           if (sentPage) {
             this.emit({ event: 'loading', ...loading });

@@ -59,6 +59,27 @@ export interface LoadOptions {
   progress?: { first: number; every: number; fn(pairs: readonly Pair[], at: number, total: number, labels: LabelSink): void };
 }
 
+/** The first pairs from the head of the file (its first MiB), before the whole of a large file is read. */
+const HEAD_BYTES = 1 << 20;
+function firstPage(pairsPath: string, pr: NonNullable<LoadOptions['progress']>, sink: LabelSink): void {
+  const fd = fs.openSync(pairsPath, 'r');
+  let head: Buffer;
+  let total: number;
+  try {
+    total = fs.fstatSync(fd).size;
+    head = Buffer.alloc(Math.min(total, HEAD_BYTES));
+    head = head.subarray(0, fs.readSync(fd, head, 0, head.length, 0));
+  } finally {
+    fs.closeSync(fd);
+  }
+  // a file that fits in the head is read whole at once anyway (the parse's own progress sends its first page)
+  if (head.length >= total) return;
+  const end = head.lastIndexOf(0x0a) + 1;
+  if (end <= 0) return;
+  const pairs = parsePairs(head.toString('utf8', 0, end)).pairs;
+  if (pairs.length) pr.fn(pairs.slice(0, Math.max(1, pr.first)), end, total, sink);
+}
+
 export function loadReview(pairsPath: string, reviewer: string, options: LoadOptions = {}): LoadedReview {
   const notices: string[] = [];
   // The label log first (small), so a preview of the first pairs already shows their labels.
@@ -75,8 +96,9 @@ export function loadReview(pairsPath: string, reviewer: string, options: LoadOpt
     // The refused log is not read at all: the pairs can be browsed, not labelled.
     sink = new ReadOnlyLabels(new LabelState(), e.message);
   }
-  const text = fs.readFileSync(pairsPath, 'utf8');
   const pr = options.progress;
+  if (pr) firstPage(pairsPath, pr, sink);
+  const text = fs.readFileSync(pairsPath, 'utf8');
   const parsed = parsePairs(text, pr ? { first: pr.first, every: pr.every, fn: (pairs, at) => pr.fn(pairs, at, text.length, sink) } : undefined);
   notices.push(...describeProblems(pairsPath, parsed.problems));
   if (parsed.pairs.length === 0) notices.unshift(`${path.basename(pairsPath)} holds no pairs${parsed.problems.length ? ' that could be read' : ''}.`);

@@ -112,6 +112,8 @@ export const CLINICAL_CLASSES: ReadonlySet<string> = new Set([
   'heparin', 'heparins', 'low-molecular-weight heparin', 'coumarins', '4-hydroxycoumarins', 'statins', 'thienopyridines',
   'amphetamines', 'ergot alkaloids', 'xanthines', 'methylxanthines', 'vitamins', 'electrolytes', 'antibodies, monoclonal',
   'immunoglobulins', 'vaccines', 'prostaglandins', 'hormones', 'thyroid hormones', 'interferons', 'tricyclic compounds',
+  'narcotics', 'fish oils', 'omega-3 fatty acids', 'probiotics', 'antacids', 'laxatives', 'cathartics', 'emollients', 'antihistamines',
+  'bronchodilators', 'decongestants', 'nasal decongestants', 'expectorants', 'antitussives', 'muscle relaxants', 'neuromuscular blocking agents',
 ]);
 const PHARMACOLOGIC = /\b(?:agents?|inhibitors?|blockers?|antagonists?|agonists?|modulators?|antibiotics?|antibacterials?|antivirals?|antifungals?|antineoplastics?|analgesics?|anesthetics?|diuretics?|vasodilators?|anticoagulants?|antihypertensives?|hypnotics?|sedatives?|tranquilizers?|stimulants?|vaccines?|hormones?|vitamins?|supplements?|therapy|drugs?)\b|^anti/i;
 /** Chemistry morphemes: a plural name built from them is a structure class. */
