@@ -5,18 +5,12 @@
  * no real patient. Used by bench/streamBench.ts (gigabytes, in /tmp) and the streamed-export tests (a megabyte).
  */
 import * as fs from 'node:fs';
+import { prng } from '../src/review/order';
 
 export const MIMIC_HEADER = 'note_id,subject_id,hadm_id,note_type,note_seq,charttime,storetime,text';
 
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The project's seeded mulberry32 (src/review/order.ts): the same seed gives the same file. */
+export const rng = prng;
 
 const SERVICES = ['MEDICINE', 'SURGERY', 'CARDIOTHORACIC', 'NEUROLOGY', 'ORTHOPAEDICS', 'OBSTETRICS/GYNECOLOGY'];
 const COMPLAINTS = ['Chest pain', 'Shortness of breath', 'Abdominal pain', 'Fever', 'Altered mental status', 'Syncope', 'Fall', 'Hematemesis', 'Cough', 'Leg swelling'];

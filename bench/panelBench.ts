@@ -32,6 +32,7 @@ import type { ChunkRow } from '../src/sidecar/store/schema';
 import { Store } from '../src/sidecar/store/store';
 import { launchBrowser, WebviewPage } from '../test/webview/harness';
 import { machineLine, percentile } from './machine';
+import { prng } from '../src/review/order';
 
 const args = process.argv.slice(2);
 const arg = (name: string, dflt: string): string => {
@@ -54,17 +55,8 @@ const QUERIES = [
   'weight loss', 'follow up in two weeks',
 ];
 
-/** A deterministic generator (mulberry32), so runs are comparable. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The project's seeded mulberry32 (src/review/order.ts), so runs are comparable. */
+const rng = prng;
 
 /** Sentences of the demo notes (front matter left out), the material of the synthetic chunks. */
 function sentences(): string[] {

@@ -14,6 +14,7 @@ import { Store } from '../src/sidecar/store/store';
 import { aggregatePatients } from '../src/sidecar/patients';
 import { PATIENT_PASSAGE_DEPTH } from '../src/shared/search';
 import { machineLine, percentile } from './machine';
+import { prng } from '../src/review/order';
 
 const args = process.argv.slice(2);
 const arg = (name: string, dflt: string): string => {
@@ -25,17 +26,8 @@ const sizes = arg('sizes', '10000,100000').split(',').map(Number);
 const nQueries = Number(arg('queries', '100'));
 const modelDir = path.resolve(arg('model', path.join(repo, 'models', 'demo')));
 
-/** A deterministic generator (mulberry32) and Gaussian noise, so runs are comparable. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The project's seeded mulberry32 (src/review/order.ts), so runs are comparable. */
+const rng = prng;
 
 class Clustered {
   private readonly centers: Float32Array[];

@@ -26,6 +26,7 @@ import { ambiguousShortForms, pairReasons } from '../src/sidecar/synth/scoreServ
 import { loadSynthGraph } from '../src/sidecar/synth/service';
 import { PRIOR_SIMILARITY_WEIGHT, PRIOR_WEIGHTS, SIMILARITY_WEIGHT, WEIGHTS, type ReasonCode, type Weights } from '../src/sidecar/synth/suspicion';
 import { machineLine } from './machine';
+import { prng } from '../src/review/order';
 
 const args = new Map<string, string>();
 for (let i = 2; i < process.argv.length; i += 2) args.set(process.argv[i].replace(/^--/, ''), process.argv[i + 1]);
@@ -47,16 +48,6 @@ interface Row {
   v1: number;
 }
 
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Model {
   b: number;

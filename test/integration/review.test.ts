@@ -14,23 +14,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Browser, Frame, Page } from 'playwright-core';
 import type { DrehrApi } from '../../src/api';
+import { until, browserProfile, connectWorkbench, screensFolder } from './browser';
 
 const EXTENSION_ID = 'drehr.drehr-vscode';
-
-async function until<T>(what: string, ms: number, probe: () => Promise<T | undefined> | T | undefined): Promise<T> {
-  const deadline = Date.now() + ms;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await probe();
-      if (v !== undefined) return v;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > deadline) throw new Error(`no ${what} within ${ms} ms${last ? ` (${String(last)})` : ''}`);
-    await new Promise((r) => setTimeout(r, 150));
-  }
-}
 
 function labelLines(file: string): Record<string, unknown>[] {
   if (!fs.existsSync(file)) return [];
@@ -52,11 +38,7 @@ suite('DR.EHR pairs review (end to end)', function () {
   let screens: string;
 
   suiteSetup(async function () {
-    const profile = process.env.DREHR_TEST_BROWSER_PROFILE;
-    if (!profile) {
-      // Under @vscode/test-electron there is no harness browser to drive: say so instead of passing silently.
-      throw new Error('DREHR_TEST_BROWSER_PROFILE is not set: run this suite through scripts/vscode-ci/run-integration.mjs');
-    }
+    const profile = browserProfile();
     root = process.env.DREHR_TEST_WORKSPACE ?? vscode.workspace.workspaceFolders![0].uri.fsPath;
     const ext = vscode.extensions.getExtension<DrehrApi | undefined>(EXTENSION_ID)!;
     api = (await ext.activate())!;
@@ -68,22 +50,15 @@ suite('DR.EHR pairs review (end to end)', function () {
     labelsFile = `${pairsFile}.labels.jsonl`;
     fs.copyFileSync(path.join(ext.extensionPath, 'test', 'fixtures', 'pairs', 'review.pairs.jsonl'), pairsFile);
     await vscode.workspace.getConfiguration('drehr').update('review.reviewer', 'e2e-reviewer', vscode.ConfigurationTarget.Workspace);
-    const scratch = path.dirname(root);
-    screens = path.join(path.dirname(scratch), `${path.basename(scratch)}-screens`);
-    fs.mkdirSync(screens, { recursive: true });
+    screens = screensFolder(root);
 
-    const port = await until('DevTools port', 30000, () => {
-      const f = path.join(profile, 'DevToolsActivePort');
-      return fs.existsSync(f) ? fs.readFileSync(f, 'utf8').split('\n')[0].trim() || undefined : undefined;
-    });
-    const { chromium } = await import('playwright-core');
-    browser = await chromium.connectOverCDP(`http://127.0.0.1:${port}`);
-    page = await until('workbench page', 30000, () => browser!.contexts().flatMap((c) => c.pages()).find((p) => p.url().startsWith('http://127.0.0.1')));
+    ({ browser, page } = await connectWorkbench(profile));
   });
 
   suiteTeardown(async () => {
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
     await vscode.workspace.getConfiguration('drehr').update('review.reviewer', undefined, vscode.ConfigurationTarget.Workspace);
+    await browser?.close().catch(() => undefined); // only the DevTools connection: the browser is the harness's
   });
 
   async function reviewFrame(): Promise<Frame> {

@@ -12,25 +12,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Browser, Frame, Page } from 'playwright-core';
 import type { DrehrApi } from '../../src/api';
+import { until, browserProfile, connectWorkbench, screensFolder } from './browser';
 import { BUNDLES_FOLDER } from '../../src/shared/bundles';
 
 const EXTENSION_ID = 'drehr.drehr-vscode';
-
-/** Polls `probe` until it returns a value (not undefined), or fails naming `what` after `ms`. */
-async function until<T>(what: string, ms: number, probe: () => Promise<T | undefined> | T | undefined): Promise<T> {
-  const deadline = Date.now() + ms;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await probe();
-      if (v !== undefined) return v;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > deadline) throw new Error(`no ${what} within ${ms} ms${last ? ` (${String(last)})` : ''}`);
-    await new Promise((r) => setTimeout(r, 150));
-  }
-}
 
 suite('DR.EHR search panel in the workbench, through Chromium', function () {
   this.timeout(300000);
@@ -58,24 +43,15 @@ suite('DR.EHR search panel in the workbench, through Chromium', function () {
   };
 
   suiteSetup(async function () {
-    const profile = process.env.DREHR_TEST_BROWSER_PROFILE;
-    if (!profile) throw new Error('DREHR_TEST_BROWSER_PROFILE is not set: run this suite through scripts/vscode-ci/run-integration.mjs');
+    const profile = browserProfile();
     root = process.env.DREHR_TEST_WORKSPACE ?? vscode.workspace.workspaceFolders![0].uri.fsPath;
     const ext = vscode.extensions.getExtension<DrehrApi | undefined>(EXTENSION_ID)!;
     api = (await ext.activate())!;
     const s = await api.waitFor((x) => ['running', 'error', 'failed'].includes(x.sidecar.kind), 120000);
     assert.equal(s.sidecar.kind, 'running');
     assert.equal((await api.index()).status.state, 'ready');
-    const scratch = path.dirname(root);
-    screens = path.join(path.dirname(scratch), `${path.basename(scratch)}-screens`);
-    fs.mkdirSync(screens, { recursive: true });
-    const port = await until('DevTools port', 30000, () => {
-      const file = path.join(profile, 'DevToolsActivePort');
-      return fs.existsSync(file) ? fs.readFileSync(file, 'utf8').split('\n')[0].trim() || undefined : undefined;
-    });
-    const { chromium } = await import('playwright-core');
-    browser = await chromium.connectOverCDP(`http://127.0.0.1:${port}`);
-    page = await until('workbench page', 30000, () => browser!.contexts().flatMap((c) => c.pages()).find((p) => p.url().startsWith('http://127.0.0.1')));
+    screens = screensFolder(root);
+    ({ browser, page } = await connectWorkbench(profile));
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
     // Earlier suites may have moved the focus or hidden the side bar: ask for the view until its webview is there.
     let asked = 0;

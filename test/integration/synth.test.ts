@@ -12,27 +12,13 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Browser, Frame, Page } from 'playwright-core';
 import type { DrehrApi } from '../../src/api';
+import { until, browserProfile, connectWorkbench, screensFolder } from './browser';
 import type { Pair } from '../../src/shared/pairs';
 import type { SynthGenerateResult } from '../../src/shared/protocol';
 import { startServer, type TestServer } from '../unit/synth/llmServer';
 
 const EXTENSION_ID = 'drehr.drehr-vscode';
 const DEMO_PATIENTS = ['p010', 'p011'];
-
-async function until<T>(what: string, ms: number, probe: () => Promise<T | undefined> | T | undefined): Promise<T> {
-  const deadline = Date.now() + ms;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await probe();
-      if (v !== undefined) return v;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > deadline) throw new Error(`no ${what} within ${ms} ms${last ? ` (${String(last)})` : ''}`);
-    await new Promise((r) => setTimeout(r, 150));
-  }
-}
 
 function readPairs(file: string): Pair[] {
   return fs
@@ -52,8 +38,7 @@ suite('DR.EHR synthetic pairs: generate, then review (end to end)', function () 
   let server: TestServer | undefined;
 
   suiteSetup(async function () {
-    const profile = process.env.DREHR_TEST_BROWSER_PROFILE;
-    if (!profile) throw new Error('DREHR_TEST_BROWSER_PROFILE is not set: run this suite through scripts/vscode-ci/run-integration.mjs');
+    const profile = browserProfile();
     root = process.env.DREHR_TEST_WORKSPACE ?? vscode.workspace.workspaceFolders![0].uri.fsPath;
     const ext = vscode.extensions.getExtension<DrehrApi | undefined>(EXTENSION_ID)!;
     api = (await ext.activate())!;
@@ -63,13 +48,7 @@ suite('DR.EHR synthetic pairs: generate, then review (end to end)', function () 
     for (const p of DEMO_PATIENTS) fs.cpSync(path.join(ext.extensionPath, 'demo', 'notes', p), path.join(demoDir, p), { recursive: true });
     fs.mkdirSync(path.join(root, 'synth'), { recursive: true });
     await vscode.workspace.getConfiguration('drehr').update('review.reviewer', 'e2e-synth', vscode.ConfigurationTarget.Workspace);
-    const port = await until('DevTools port', 30000, () => {
-      const f = path.join(profile, 'DevToolsActivePort');
-      return fs.existsSync(f) ? fs.readFileSync(f, 'utf8').split('\n')[0].trim() || undefined : undefined;
-    });
-    const { chromium } = await import('playwright-core');
-    browser = await chromium.connectOverCDP(`http://127.0.0.1:${port}`);
-    page = await until('workbench page', 30000, () => browser!.contexts().flatMap((c) => c.pages()).find((p) => p.url().startsWith('http://127.0.0.1')));
+    ({ browser, page } = await connectWorkbench(profile));
   });
 
   suiteTeardown(async () => {
@@ -79,6 +58,7 @@ suite('DR.EHR synthetic pairs: generate, then review (end to end)', function () 
     for (const k of ['review.reviewer', 'llm.endpoint', 'llm.model']) await cfg.update(k, undefined, vscode.ConfigurationTarget.Workspace);
     fs.rmSync(demoDir, { recursive: true, force: true });
     await api.index(); // drops the copied notes from the index again
+    await browser?.close().catch(() => undefined); // only the DevTools connection: the browser is the harness's
   });
 
   async function reviewFrame(file: string): Promise<Frame> {
@@ -126,7 +106,7 @@ suite('DR.EHR synthetic pairs: generate, then review (end to end)', function () 
     assert.equal(again?.pairs, 0);
     assert.equal(again?.skipped, r.calls);
     await reviewWalk(out, pairs);
-    await page.screenshot({ path: path.join(path.dirname(path.dirname(root)), `${path.basename(path.dirname(root))}-screens`, 'synth-graph-review.png') }).catch(() => undefined);
+    await page.screenshot({ path: path.join(screensFolder(root), 'synth-graph-review.png') }).catch(() => undefined);
   });
 
   test('LLM generator against a local chat-completions server: pairs with the model and prompt on them, reviewable', async () => {
