@@ -7,7 +7,7 @@
 #
 #   bash bench/pairsReviewAblation.sh PAIRS.jsonl [LABELS.jsonl] [NOTES_FOLDER]
 #     LABELS default: PAIRS.labels.jsonl (the review's log); NOTES default: demo/notes (the chunks the pairs name)
-#   STEPS=60 BATCH=16 MINUTES=14 BASE=models/demo SKIP_TRAIN=1 OUT_ROOT=/tmp/pairsreview   (environment)
+#   STEPS=60 BATCH=16 MINUTES=14 SEED=42 BASE=models/demo SKIP_TRAIN=1 OUT_ROOT=/tmp/pairsreview OUT_MD=bench/pairsReviewAblation.md
 #   DREHR_SHARED=<shared>/data: where notes/mtsamples.csv lives (to build benchmarks/mtsamples-dev when missing)
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -36,7 +36,7 @@ if [ -z "${SKIP_TRAIN:-}" ]; then
     rm -rf "$OUT_ROOT-$arm"
     (cd "$ROOT/python" && DREHR_THREADS=1 nice -n 10 "$PY" -m drehr_train stage2 --base "$BASE" --notes "$NOTES" \
       --pairs "$PAIRS" "${labels[@]}" --out "$OUT_ROOT-$arm" --max-steps "$STEPS" --max-minutes "$MINUTES" \
-      --batch-size "$BATCH" --num-pos 16 --lr 1e-4 --warmup 0.1 --max-passage 128 --max-query 16 --seed 42 \
+      --batch-size "$BATCH" --num-pos 16 --lr 1e-4 --warmup 0.1 --max-passage 128 --max-query 16 --seed "${SEED:-42}" \
       --checkpoint-every "$STEPS" --threads 1 > "$OUT_ROOT-$arm.log" 2>&1) &
     pids+=($!)
   done
@@ -49,9 +49,9 @@ node esbuild.mjs >/dev/null
 for arm in raw cleaned; do
   nice -n 10 node dist/cli.js eval --bench "$BENCH" --model "$OUT_ROOT-$arm/model" --ranker dense,hybrid --out "$OUT_ROOT-$arm/eval" >/dev/null
 done
-node - "$OUT_ROOT" "$STEPS" "$BATCH" "$MINUTES" "$(( (t1 - t0) / 60 ))" "$BASE" "$PAIRS" "$LABELS" > "$OUT_MD" <<'JS'
+node - "$OUT_ROOT" "$STEPS" "$BATCH" "$MINUTES" "$(( (t1 - t0) / 60 ))" "$BASE" "$PAIRS" "$LABELS" "${SEED:-42}" > "$OUT_MD" <<'JS'
 const fs = require('fs');
-const [root, steps, batch, minutes, wall, base, pairsPath, labelsPath] = process.argv.slice(2);
+const [root, steps, batch, minutes, wall, base, pairsPath, labelsPath, seed] = process.argv.slice(2);
 const rep = (arm) => JSON.parse(fs.readFileSync(`${root}-${arm}/eval/report.json`, 'utf8'));
 const stageOf = (arm) => JSON.parse(fs.readFileSync(`${root}-${arm}/model/drehr.json`, 'utf8')).provenance.stages.at(-1);
 // The labels behind the cleaning: each pair's current label (last line; unlabel clears), and who gave them.
@@ -95,7 +95,7 @@ console.log(`# Stage II on raw vs cleaned synthetic pairs
 Pairs: \`${pairsPath.split('/').pop()}\` (${pairs} pairs). Labels: \`${labelsPath.split('/').pop()}\`: ${current.size} pairs labelled
 (${count('valid')} valid, ${count('noise')} noise, ${count('unsure')} unsure; ${sampled} in the random-sample order) by ${[...reviewers].join(', ') || 'nobody'}.
 Two Stage II runs from the same base (\`${base.replace(/.*\/(models\/[^/]+)$/, '$1')}\`), batch ${batch} chunks, 16 positives, lr 1e-4,
-warmup 0.1, seed 42, one thread each; the cleaned run leaves out the ${count('noise')} pairs labelled noise. Dense and hybrid
+warmup 0.1, seed ${seed}, one thread each; the cleaned run leaves out the ${count('noise')} pairs labelled noise. Dense and hybrid
 rankers of each on mtsamples-dev (held out), CliniQ metrics ×100.
 
 | | raw | cleaned |

@@ -15,6 +15,8 @@ import { aggregatePatients } from '../src/sidecar/patients';
 import { PATIENT_PASSAGE_DEPTH } from '../src/shared/search';
 import { machineLine, percentile } from './machine';
 import { prng } from '../src/review/order';
+import { loadLexicon, type Lexicon } from '../src/sidecar/expansion/lexicon';
+import { searchPatients, searchStore } from '../src/sidecar/search';
 
 const args = process.argv.slice(2);
 const arg = (name: string, dflt: string): string => {
@@ -25,6 +27,40 @@ const repo = process.cwd();
 const sizes = arg('sizes', '10000,100000').split(',').map(Number);
 const nQueries = Number(arg('queries', '100'));
 const modelDir = path.resolve(arg('model', path.join(repo, 'models', 'demo')));
+/** Words a synthetic chunk holds (the demo notes' chunks average about 100 words). */
+const WORDS_PER_CHUNK = Number(arg('words', '100'));
+
+/**
+ * Chunk texts for the full-text side: words drawn from the unigram distribution of the shipped demo notes, so BM25
+ * meets posting lists of realistic lengths (a common word in most chunks, a rare one in few), and the hybrid and
+ * patients timings include a real full-text index. The vectors stay synthetic (clusters), as before.
+ */
+class Unigram {
+  private readonly words: string[] = [];
+  private readonly rand = rng(7);
+  constructor(root: string) {
+    const walk = (dir: string): void => {
+      for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+        const f = path.join(dir, e.name);
+        if (e.isDirectory()) walk(f);
+        else if (/\.(txt|md)$/i.test(e.name)) for (const w of fs.readFileSync(f, 'utf8').split(/\s+/)) if (w) this.words.push(w);
+      }
+    };
+    walk(root);
+    if (this.words.length === 0) throw new Error(`no .txt or .md notes under ${root}`);
+  }
+  get size(): number {
+    return this.words.length;
+  }
+  text(n: number): string {
+    const out = new Array<string>(n);
+    for (let i = 0; i < n; i++) out[i] = this.words[Math.floor(this.rand() * this.words.length)];
+    return out.join(' ');
+  }
+}
+
+/** Queries for the hybrid and patients timings: abbreviations, synonyms and drug names, so expansion fires. */
+const HYBRID_QUERIES = ['shortness of breath on exertion', 'HTN', 'gout flare', 'colchicine 0.6 mg', 'chest pain radiating to the left arm', 'CHF exacerbation', 'heart attack', 'DM2 on metformin', 'SOB', 'kidney failure'];
 
 /** The project's seeded mulberry32 (src/review/order.ts), so runs are comparable. */
 const rng = prng;
@@ -77,6 +113,10 @@ async function main(): Promise<void> {
     '|---|---|---|---|---|---|',
   ];
   const patientRows: string[] = [];
+  const hybridRows: string[] = [];
+  const words = new Unigram(path.join(repo, 'demo', 'notes'));
+  const lexFile = path.join(modelDir, 'lexicon.json.gz');
+  const lexicon: Lexicon | undefined = fs.existsSync(lexFile) ? loadLexicon(lexFile) : undefined;
   for (const n of sizes) {
     const loc = path.join(repo, 'bench', 'work', `search-${n}`);
     fs.rmSync(loc, { recursive: true, force: true });
@@ -87,9 +127,10 @@ async function main(): Promise<void> {
     for (let i = 0; i < n; i += batch) {
       const rows: ChunkRow[] = [];
       for (let j = i; j < Math.min(n, i + batch); j++) {
-        rows.push({ id: `n${j}::0`, note_id: `n${j}`, patient_id: `p${j % 5000}`, note_type: '', date: '', source: `p${j % 5000}/n${j}.md`, row: -1, char_start: 0, char_end: 10, text: `synthetic chunk ${j}`, vector: gen.next(), file_hash: '' });
+        rows.push({ id: `n${j}::0`, note_id: `n${j}`, patient_id: `p${j % 5000}`, note_type: '', date: '', source: `p${j % 5000}/n${j}.md`, row: -1, char_start: 0, char_end: 10, text: words.text(WORDS_PER_CHUNK), vector: gen.next(), file_hash: '' });
       }
       await store.add(rows, dim);
+      if ((i / batch) % 4 === 3) process.stderr.write(`  ${n}: ${i + rows.length} rows written, ${((performance.now() - tBuild) / 1000).toFixed(0)} s\n`);
     }
     const writeS = (performance.now() - tBuild) / 1000;
     const qgen = new Clustered(dim, 1000, 42);
@@ -122,6 +163,24 @@ async function main(): Promise<void> {
 
       }
       const ann = await measure();
+      // Hybrid (issue 8): the sidecar's own searchStore / searchPatients (encode, dense ANN + BM25 over the full-text
+      // index, fused), without and with query expansion from the model's lexicon, top 10 passages or patients.
+      const timed = async (run: (q: string) => Promise<unknown>): Promise<number[]> => {
+        const lat: number[] = [];
+        for (let i = 0; i < nQueries; i++) {
+          const t0 = performance.now();
+          await run(HYBRID_QUERIES[i % HYBRID_QUERIES.length]);
+          lat.push(performance.now() - t0);
+        }
+        return lat.sort((a, b) => a - b);
+      };
+      const cell = (lat: number[]): string => `${percentile(lat, 50).toFixed(1)} | ${percentile(lat, 95).toFixed(1)}`;
+      for (const q of HYBRID_QUERIES) await searchStore(store, enc, { query: q, k: 10, mode: 'hybrid' }, undefined, lexicon); // warm the FTS index
+      const hyb = await timed((q) => searchStore(store, enc, { query: q, k: 10, mode: 'hybrid' }));
+      const hybx = await timed((q) => searchStore(store, enc, { query: q, k: 10, mode: 'hybrid' }, undefined, lexicon));
+      const bm = await timed((q) => searchStore(store, enc, { query: q, k: 10, mode: 'bm25' }, undefined, lexicon));
+      const pat = await timed((q) => searchPatients(store, enc, { query: q, k: 20, mode: 'hybrid' }, undefined, lexicon));
+      hybridRows.push(`| ${n} | ${cell(bm)} | ${cell(hyb)} | ${cell(hybx)} | ${cell(pat)} |`);
       // Patients mode (issue 8): encode + dense top PATIENT_PASSAGE_DEPTH + grouping by patient (max), 5000 patients.
       const plat: number[] = [];
       for (let i = 0; i < queries.length; i++) {
@@ -152,6 +211,16 @@ async function main(): Promise<void> {
   if (patientRows.length) {
     out.push('', 'Patients mode (ANN index): encode + dense top passages + grouping into 5000 patients (max); the passage top-10 p50 of the same run beside it.', '');
     out.push('| chunks | passages ranked | patients p50 ms | patients p95 ms | passages top-10 p50 ms |', '|---|---|---|---|---|', ...patientRows);
+  }
+  if (hybridRows.length) {
+    out.push(
+      '',
+      `Hybrid and patients (ANN + full-text index; chunk texts of ${WORDS_PER_CHUNK} words drawn from the demo notes' unigram distribution, ${words.size} words): the sidecar's searchStore / searchPatients on ${HYBRID_QUERIES.length} clinical queries in turn, ms. Expansion: ${lexicon ? `${lexicon.concepts.length} concepts from the model's lexicon` : 'no lexicon in the model folder'}. Patients: the panel's default (hybrid with expansion, ${PATIENT_PASSAGE_DEPTH} passages grouped, top 20 patients with 5 evidence passages each).`,
+      '',
+      '| chunks | BM25 + expansion p50 | p95 | hybrid p50 | p95 | hybrid + expansion p50 | p95 | patients p50 | p95 |',
+      '|---|---|---|---|---|---|---|---|---|',
+      ...hybridRows,
+    );
   }
   out.push('', `Wall time of the benchmark: ${((Date.now() - started) / 1000).toFixed(0)} s.`, '');
   process.stdout.write(out.join('\n'));
