@@ -33,6 +33,8 @@ export interface RankedPassage {
   chunk: RankedChunk['chunk'];
   score: number;
   matchedBy: SearchMode[];
+  /** Set while the text is not read yet (the rankings leave it out; Store.fillTexts reads it for the hits shown). */
+  rowId?: bigint;
 }
 
 interface Ranking {
@@ -58,17 +60,24 @@ async function lexical(
 ): Promise<RankedChunk[]> {
   // Every list at once: LanceDB answers concurrent reads on its own threads (up to 1 + 5 × 8 full-text queries).
   const [plain, ...perConcept] = await Promise.all([
-    store.bm25(query, depth, where),
-    ...concepts.map((c) => Promise.all(c.forms.map(async (form) => (await store.bm25(form, depth, where)).map((r) => ({ item: r, score: r.score }))))),
+    store.bm25(query, depth, where, LEAN),
+    ...concepts.map((c) => Promise.all(c.forms.map(async (form) => (await store.bm25(form, depth, where, LEAN)).map((r) => ({ item: r, score: r.score }))))),
   ]);
   throwIfAborted(signal);
   if (concepts.length === 0) return plain;
   const lists: RankedChunk[][] = [plain, ...perConcept.map((perForm) => fuseConcept(perForm, (r) => r.chunk.id).map((x) => x.item))];
   const fused = reciprocalRankFusion(lists, (r) => r.chunk.id).slice(0, depth);
-  return fused.map((f) => ({ chunk: f.item.chunk, score: f.score }));
+  return fused.map((f) => ({ chunk: f.item.chunk, score: f.score, rowId: f.item.rowId }));
 }
 
-/** The passage ranking of a search, `want` passages deep (hybrid fuses deeper lists from each side). */
+/**
+ * The rankings read every column but the text: a patients search ranks 1000 passages from each of up to ~20 lists
+ * (the query and its expansion forms), and only the hits shown need their text (bench/RESULTS.md: about half the
+ * time of a deep full-text query goes to reading the text column).
+ */
+const LEAN = { text: false } as const;
+
+/** The passage ranking of a search, `want` passages deep (hybrid fuses deeper lists from each side); texts not read. */
 async function rankPassages(store: Store, encoder: Encoder, p: SearchParams, want: number, signal?: AbortSignal, lexicon?: Lexicon): Promise<Ranking> {
   const where = searchFilter(p.patientId, p.noteId, p.filters);
   // Hybrid ranks more candidates from each side than it returns, so fusion has something to fuse.
@@ -82,16 +91,16 @@ async function rankPassages(store: Store, encoder: Encoder, p: SearchParams, wan
     if (p.mode === 'bm25') return [];
     const [vec] = await encoder.embed([p.query], 'query', { signal });
     throwIfAborted(signal);
-    return store.dense(vec, depth, where);
+    return store.dense(vec, depth, where, LEAN);
   };
   const [dense, bm25] = await Promise.all([denseSide(), p.mode === 'dense' ? Promise.resolve([]) : lexical(store, p.query, depth, where, concepts, signal)]);
   throwIfAborted(signal);
   let ranked: RankedPassage[];
   if (p.mode === 'hybrid') {
     const fused = fuse([dense, bm25], (r) => r.chunk.id, (r) => r.score, HYBRID_FUSION);
-    ranked = fused.map((f) => ({ chunk: f.item.chunk, score: f.score, matchedBy: f.from.map((i) => (i === 0 ? 'dense' : 'bm25') as SearchMode) }));
+    ranked = fused.map((f) => ({ chunk: f.item.chunk, score: f.score, rowId: f.item.rowId, matchedBy: f.from.map((i) => (i === 0 ? 'dense' : 'bm25') as SearchMode) }));
   } else {
-    ranked = (p.mode === 'dense' ? dense : bm25).map((r) => ({ chunk: r.chunk, score: r.score, matchedBy: [p.mode] }));
+    ranked = (p.mode === 'dense' ? dense : bm25).map((r) => ({ chunk: r.chunk, score: r.score, rowId: r.rowId, matchedBy: [p.mode] }));
   }
   return { ranked: ranked.slice(0, want), expansions: all, disabled: all.filter((f) => asked.has(f)) };
 }
@@ -141,7 +150,9 @@ export async function searchStore(store: Store, encoder: Encoder, p: SearchParam
   const started = performance.now();
   checkSearchParams(p);
   const r = await rankPassages(store, encoder, p, p.k, signal, lexicon);
-  const hits = r.ranked.map(hitMaker(p.query, activeForms(r)));
+  const shown = await store.fillTexts(r.ranked);
+  throwIfAborted(signal);
+  const hits = shown.map(hitMaker(p.query, activeForms(r)));
   const result: SearchResult = { hits, expansions: r.expansions, tookMs: performance.now() - started };
   if (r.disabled.length) result.disabledExpansions = r.disabled;
   return result;
@@ -160,15 +171,17 @@ export async function searchPatients(store: Store, encoder: Encoder, p: PatientS
   const aggregate = p.aggregate ?? DEFAULT_PATIENT_AGGREGATE;
   const depth = Math.max(PATIENT_PASSAGE_DEPTH, p.k);
   const r = await rankPassages(store, encoder, p, Math.min(MAX_K, depth), signal, lexicon);
-  const groups = aggregatePatients(r.ranked, (x) => x.chunk.patient_id, (x) => x.score, aggregate);
+  const groups = aggregatePatients(r.ranked, (x) => x.chunk.patient_id, (x) => x.score, aggregate).slice(0, p.k);
+  const shown = new Set(await store.fillTexts(groups.flatMap((g) => g.items.slice(0, evidence))));
+  throwIfAborted(signal);
   const toHit = hitMaker(p.query, activeForms(r));
-  const patients: PatientHit[] = groups.slice(0, p.k).map((g, i) => ({
+  const patients: PatientHit[] = groups.map((g, i) => ({
     patientId: g.patientId,
     score: g.score,
     rank: i + 1,
     passages: g.items.length,
     notes: new Set(g.items.map((x) => x.chunk.note_id)).size,
-    evidence: g.items.slice(0, evidence).map(toHit),
+    evidence: g.items.slice(0, evidence).filter((x) => shown.has(x)).map(toHit),
   }));
   const result: PatientSearchResult = {
     patients,

@@ -29,7 +29,14 @@ export function annParams(rows: number, dim: number): AnnParams {
   return { numPartitions, numSubVectors };
 }
 
-/** Probes ~5% of partitions (at least 20) and re-ranks 10x candidates with exact distances. */
-export function annSearchParams(numPartitions: number): AnnSearchParams {
-  return { nprobes: Math.min(numPartitions, Math.max(20, Math.ceil(numPartitions * 0.05))), refineFactor: 10 };
+/**
+ * Probes ~5% of partitions (at least 20) and re-ranks candidates with exact distances: 10x the k asked for, up to
+ * REFINE_CANDIDATES; a deep ranking (the patients view asks for 1000 passages) re-ranks at least 2x its k. The cost
+ * of re-ranking is one exact distance per candidate fetched from disk, so 10x of 1000 (10,000 rows) dominated the
+ * patients search; bench/RESULTS.md has the recall of each factor at depth 1000.
+ */
+export const REFINE_CANDIDATES = 1000;
+export function annSearchParams(numPartitions: number, k = 10): AnnSearchParams {
+  const refineFactor = Math.max(2, Math.min(10, Math.floor(REFINE_CANDIDATES / Math.max(1, k))));
+  return { nprobes: Math.min(numPartitions, Math.max(20, Math.ceil(numPartitions * 0.05))), refineFactor };
 }

@@ -21,7 +21,12 @@ export type StoredChunk = Omit<ChunkRow, 'vector' | 'file_hash'>;
 export interface RankedChunk {
   chunk: StoredChunk;
   score: number;
+  /** LanceDB's row id, on rankings taken without the text (`text: false`): Store.fillTexts reads the text by it. */
+  rowId?: bigint;
 }
+
+/** The result columns less the text: deep rankings (1000 passages for the patients view) read the text only for the hits shown. */
+const LEAN_COLUMNS = RESULT_COLUMNS.filter((c) => c !== 'text');
 
 export interface StoreOptions {
   /** How long an index build may make no progress before it is reported (default BUILD_STALL_MS). */
@@ -264,31 +269,75 @@ export class Store {
     });
   }
 
-  async dense(vector: Float32Array, k: number, where: string | undefined): Promise<RankedChunk[]> {
+  /**
+   * The k nearest chunks by cosine. With an ANN index: its probes and re-ranking from annSearchParams (for this k),
+   * unless `tune` overrides the re-ranking factor or asks for an exact (flat) search; the benchmarks use `tune`.
+   */
+  async dense(vector: Float32Array, k: number, where: string | undefined, tune?: { refineFactor?: number; exact?: boolean; text?: boolean }): Promise<RankedChunk[]> {
     if (!this.table) return [];
     const t = this.table;
+    const lean = tune?.text === false;
     return this.guard(async () => {
-      let q = t.vectorSearch(Array.from(vector)).distanceType('cosine').select([...RESULT_COLUMNS, '_distance']).limit(k);
-      if (this.annPartitions > 0) {
-        const s = annSearchParams(this.annPartitions);
-        q = q.nprobes(s.nprobes).refineFactor(s.refineFactor);
+      let q = t.vectorSearch(Array.from(vector)).distanceType('cosine').select([...(lean ? LEAN_COLUMNS : RESULT_COLUMNS), '_distance']).limit(k);
+      if (lean) q = q.withRowId();
+      if (tune?.exact) q = q.bypassVectorIndex();
+      else if (this.annPartitions > 0) {
+        const s = annSearchParams(this.annPartitions, k);
+        q = q.nprobes(s.nprobes).refineFactor(tune?.refineFactor ?? s.refineFactor);
       }
       if (where) q = q.where(where);
-      const rows = (await q.toArray()) as Array<StoredChunk & { _distance: number }>;
-      return rows.map((r) => ({ chunk: plain(r), score: 1 - r._distance }));
+      const rows = (await q.toArray()) as Array<StoredChunk & { _distance: number; _rowid?: bigint }>;
+      return rows.map((r) => ranked(r, 1 - r._distance));
     });
   }
 
-  async bm25(query: string, k: number, where: string | undefined): Promise<RankedChunk[]> {
+  /** BM25 over the full-text index; `text: false` leaves the text out (read it later with fillTexts). */
+  async bm25(query: string, k: number, where: string | undefined, opts?: { text?: boolean }): Promise<RankedChunk[]> {
     // Without a full-text index (not built yet, or its build stalled) lexical search finds nothing; dense still works.
     if (!this.table || !this.hasFts || query.trim() === '') return [];
     const t = this.table;
+    const lean = opts?.text === false;
     return this.guard(async () => {
-      let q = t.query().fullTextSearch(new lancedb.MatchQuery(query, 'text')).select([...RESULT_COLUMNS, '_score']).limit(k);
+      let q = t.query().fullTextSearch(new lancedb.MatchQuery(query, 'text')).select([...(lean ? LEAN_COLUMNS : RESULT_COLUMNS), '_score']).limit(k);
+      if (lean) q = q.withRowId();
       if (where) q = q.where(where);
-      const rows = (await q.toArray()) as Array<StoredChunk & { _score: number }>;
-      return rows.map((r) => ({ chunk: plain(r), score: r._score }));
+      const rows = (await q.toArray()) as Array<StoredChunk & { _score: number; _rowid?: bigint }>;
+      return rows.map((r) => ranked(r, r._score));
     });
+  }
+
+  /**
+   * Reads the text of chunks ranked without it, in place: one take by row id, then a lookup by chunk id for any the
+   * take did not return as the same chunk (the table was compacted or rewritten in between). Returns the chunks
+   * found; a chunk deleted since it was ranked is left out.
+   */
+  async fillTexts<T extends { chunk: StoredChunk; rowId?: bigint }>(items: readonly T[]): Promise<T[]> {
+    const lacks = (x: T): boolean => x.rowId !== undefined && !x.chunk.text;
+    const missing = items.filter(lacks);
+    if (!this.table || missing.length === 0) return [...items];
+    const t = this.table;
+    const texts = new Map<string, string>();
+    const withRow = missing.filter((x) => x.rowId !== undefined);
+    if (withRow.length) {
+      try {
+        const rows = (await this.guard(() => t.takeRowIds(withRow.map((x) => x.rowId as bigint)).select(['id', 'text']).toArray())) as Array<{ id: string; text: string }>;
+        for (const r of rows) texts.set(r.id, r.text);
+      } catch (e) {
+        // Row ids from before a compaction may point past the table's end now; the lookup by chunk id below finds them.
+        this.log.info(`Reading passages by row id failed (${errorMessage(e)}); reading them by chunk id.`);
+      }
+    }
+    const rest = [...new Set(missing.map((x) => x.chunk.id).filter((id) => !texts.has(id)))];
+    for (let i = 0; i < rest.length; i += 200) {
+      const ids = rest.slice(i, i + 200);
+      const rows = (await this.guard(() => t.query().where(inList('id', ids)).select(['id', 'text']).toArray())) as Array<{ id: string; text: string }>;
+      for (const r of rows) texts.set(r.id, r.text);
+    }
+    for (const x of missing) {
+      const text = texts.get(x.chunk.id);
+      if (text !== undefined) x.chunk.text = text;
+    }
+    return items.filter((x) => !lacks(x));
   }
 
   /** The first chunk of a note (to find its source and row). */
@@ -354,6 +403,14 @@ export class Store {
     this.table = undefined;
     this.db.close();
   }
+}
+
+/** A ranked row as returned by a search (lean rows carry their row id and an empty text). */
+function ranked(r: StoredChunk & { _rowid?: bigint }, score: number): RankedChunk {
+  const chunk = plain(r);
+  if (r._rowid === undefined) return { chunk, score };
+  chunk.text = '';
+  return { chunk, score, rowId: r._rowid };
 }
 
 function plain(r: StoredChunk): StoredChunk {

@@ -132,5 +132,13 @@ describe('store logic', () => {
       assert.deepEqual(annSearchParams(1000), { nprobes: 50, refineFactor: 10 });
       assert.deepEqual(annSearchParams(10), { nprobes: 10, refineFactor: 10 });
     });
+    it('re-ranks 10x a short list and fewer candidates per hit for a deep one, never under 2x', () => {
+      assert.equal(annSearchParams(1000, 10).refineFactor, 10);
+      assert.equal(annSearchParams(1000, 100).refineFactor, 10);
+      assert.equal(annSearchParams(1000, 200).refineFactor, 5);
+      assert.equal(annSearchParams(1000, 1000).refineFactor, 2);
+      assert.equal(annSearchParams(1000, 5000).refineFactor, 2);
+      assert.equal(annSearchParams(1000, 0).refineFactor, 10);
+    });
   });
 });
