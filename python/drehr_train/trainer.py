@@ -9,6 +9,7 @@ import math
 import os
 import random
 import signal
+import sys
 import time
 from dataclasses import dataclass, field
 
@@ -177,6 +178,31 @@ def sample_positives(pos: list[str], n: int, rng: random.Random) -> list[str]:
     return pos + [rng.choice(pos) for _ in range(n - len(pos))]
 
 
+ANISOTROPY_WARN = 0.9
+
+
+@torch.no_grad()
+def mean_cosine(model: BertEncoder, tok: Tokenizer, texts: list[str], params: TrainParams, device: str, n: int = 64,
+                seed: int = 0) -> float | None:
+    """Mean cosine between the pooled embeddings of up to n distinct chunks drawn at random (seeded), off the diagonal:
+    near 0 for a well spread (isotropic) encoder, near 1 when every text points one way, as after a short MLM run
+    (bench/DEMO-RETRAIN.md). None with fewer than two texts."""
+    pool_texts = sorted(set(texts))
+    if len(pool_texts) < 2:
+        return None
+    pick = random.Random(seed).sample(pool_texts, min(n, len(pool_texts)))
+    was = model.training
+    model.eval()
+    e = tok.batch(pick, params.max_length["passage"])
+    ids = torch.tensor(e.input_ids, device=device)
+    m = torch.tensor(e.attention_mask, device=device)
+    v = pool(model(ids, m).float(), m, params.pooling, True)
+    sims = v @ v.T
+    k = sims.shape[0]
+    model.train(was)
+    return float((sims.sum() - sims.diagonal().sum()) / (k * (k - 1)))
+
+
 @torch.no_grad()
 def evaluate(model: BertEncoder, tok: Tokenizer, data: list[tuple[str, list[str]]], params: TrainParams, device: str,
              batch: int = 64) -> dict:
@@ -263,6 +289,17 @@ def train(model: BertEncoder, tok: Tokenizer, records: list[dict], params: Train
     old = {s: signal.signal(s, on_signal) for s in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)}
     events.emit("start", stage=stage, total_steps=total, device=device, world_size=world, chunks=len(data),
                 start_step=step)
+    if step == 0 and rank == 0:
+        # Isotropy of the base, before the first step: an encoder whose chunk embeddings all point one way trains
+        # slowly and badly (the short-MLM retrain in bench/DEMO-RETRAIN.md); say so in the first seconds of the run.
+        iso = mean_cosine(model, tok, [t for t, _ in data], params, dev, seed=params.seed)
+        if iso is not None:
+            events.emit("eval", step=0, metrics={"base_mean_cosine": round(iso, 4)})
+            if iso > ANISOTROPY_WARN:
+                print(f"warning: the base's embeddings of unrelated chunks have a mean cosine of {iso:.2f} (over "
+                      f"{ANISOTROPY_WARN}): they nearly all point one way, so {stage} will start slowly; a base from a "
+                      "longer masked-LM run, or from scratch, starts better (bench/DEMO-RETRAIN.md)", file=sys.stderr,
+                      flush=True)
     amp = torch.autocast("cuda", dtype=torch.bfloat16) if device == "cuda" else None
     micro = params.batch_size
     t0 = time.time()

@@ -59,6 +59,8 @@ def test_stage1_runs_to_the_end_and_exports_with_parity(shared_tmp, fixture_mode
     ev = events(r.stdout)
     kinds = [e["event"] for e in ev]
     assert kinds[0] == "start" and kinds[-1] == "done" and kinds.count("step") == 4 and "checkpoint" in kinds
+    # The base's isotropy before the first step, as an evaluation at step 0.
+    assert ev[1]["event"] == "eval" and ev[1]["step"] == 0 and -1 <= ev[1]["metrics"]["base_mean_cosine"] <= 1
     exp = next(e for e in ev if e["event"] == "export")
     if exp["parity_max_abs_diff"] is not None:
         assert exp["parity_max_abs_diff"] < 1e-4
