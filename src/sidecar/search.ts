@@ -59,9 +59,18 @@ async function lexical(
   signal?: AbortSignal,
 ): Promise<RankedChunk[]> {
   // Every list at once: LanceDB answers concurrent reads on its own threads (up to 1 + 5 × 8 full-text queries).
+  // One full-text query per distinct text: a concept's first form is often the query itself ("HTN" and its form
+  // "htn" are the same search to the index's lower-casing tokenizer), and two concepts can share a form.
+  const memo = new Map<string, Promise<RankedChunk[]>>();
+  const bm25 = (text: string): Promise<RankedChunk[]> => {
+    const key = text.toLowerCase().split(/\s+/).filter(Boolean).join(' ');
+    let p = memo.get(key);
+    if (!p) memo.set(key, (p = store.bm25(text, depth, where, LEAN)));
+    return p;
+  };
   const [plain, ...perConcept] = await Promise.all([
-    store.bm25(query, depth, where, LEAN),
-    ...concepts.map((c) => Promise.all(c.forms.map(async (form) => (await store.bm25(form, depth, where, LEAN)).map((r) => ({ item: r, score: r.score }))))),
+    bm25(query),
+    ...concepts.map((c) => Promise.all(c.forms.map(async (form) => (await bm25(form)).map((r) => ({ item: r, score: r.score }))))),
   ]);
   throwIfAborted(signal);
   if (concepts.length === 0) return plain;
