@@ -8,6 +8,9 @@
 #   DRY=1 bash scripts/train_demo_model.sh      # the whole pipeline at tiny steps and a tiny model, in a few
 #                                               # minutes, into $DREHR_WORK/demo-dry (never models/demo)
 #   MLM_STEPS=20 STAGE1_STEPS=20 STAGE2_STEPS=5 DREHR_WORK=/tmp/x DREHR_OUT=/tmp/x/out bash scripts/train_demo_model.sh
+#   RESUME=1 bash scripts/train_demo_model.sh   # after a stopped or killed run, with the same settings: every stage
+#                                               # (MLM included) resumes from its last complete checkpoint in $DREHR_WORK
+#   *_MINUTES=0 turns a stage's wall-time guard off (a long run spread over several sittings with RESUME=1).
 #
 # Work files (graph, run folders, checkpoints) go to $DREHR_WORK (default /tmp/drehr-demo-train), never into the
 # repository; MTSamples text is only read from ../shared/data and never written into models/demo. Every stage has
@@ -52,13 +55,13 @@ echo "== vocabulary and from-scratch base (hidden $HIDDEN, $LAYERS layers, $HEAD
   --hidden "$HIDDEN" --layers "$LAYERS" --heads "$HEADS" --ff "$FF" --out "$WORK/base"
 
 echo "== masked-LM pretraining: $MLM_STEPS steps on the training notes" >&2
-rm -rf "$WORK/mlm"
+[ -n "${RESUME:-}" ] || rm -rf "$WORK/mlm"
 "$PY" -m drehr_train mlm --base "$WORK/base" --from-scratch --notes "$ROOT/demo/notes" "${mts_args[@]}" \
   --out "$WORK/mlm" --max-steps "$MLM_STEPS" --batch-size "$BATCH" --max-passage "$PASSAGE" --lr 5e-4 \
   --seed "$SEED" --max-minutes "$MLM_MINUTES" --threads "$DREHR_THREADS"
 
 echo "== Stage I: $STAGE1_STEPS steps" >&2
-rm -rf "$WORK/stage1"
+[ -n "${RESUME:-}" ] || rm -rf "$WORK/stage1"
 "$PY" -m drehr_train stage1 --base "$WORK/mlm" --notes "$ROOT/demo/notes" "${mts_args[@]}" \
   --graph "$WORK/graph.jsonl.gz" --out "$WORK/stage1" --max-steps "$STAGE1_STEPS" --batch-size "$BATCH" --num-pos 8 \
   --lr 5e-4 --warmup 0.1 --max-passage "$PASSAGE" --max-query 16 --seed "$SEED" --checkpoint-every 100 \
@@ -67,7 +70,7 @@ final="$WORK/stage1/model"
 
 if [ -f "$MTS" ] && [ "$STAGE2_STEPS" -gt 0 ]; then
   echo "== Stage II: $STAGE2_STEPS steps on the MTSamples keyword stand-in, $HARD_NEGATIVES hard negative(s) per chunk" >&2
-  rm -rf "$WORK/stage2"
+  [ -n "${RESUME:-}" ] || rm -rf "$WORK/stage2"
   "$PY" -m drehr_train stage2 --base "$WORK/stage1/model" "${mts_args[@]}" --graph "$WORK/graph.jsonl.gz" \
     --out "$WORK/stage2" --max-steps "$STAGE2_STEPS" --batch-size "$BATCH" --num-pos 16 --lr 1e-4 --warmup 0.1 \
     --max-passage "$PASSAGE" --max-query 16 --seed "$SEED" --checkpoint-every 50 --max-minutes "$STAGE2_MINUTES" \

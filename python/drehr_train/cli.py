@@ -374,8 +374,16 @@ def cmd_mlm(a) -> int:
     from .chunker import chunk_text
     pieces = [t for x in texts for t, _, _ in chunk_text(x)]
     from .mlm import pretrain
-    res = pretrain(base.model, base.tokenizer, pieces, a.max_steps or 100, a.batch_size or 32, a.max_passage or 128,
-                   a.lr or 5e-4, seed=a.seed or 42, events=Events(None), max_minutes=a.max_minutes or 0.0)
+    from .trainer import Interrupted
+    ckpt_dir = os.path.join(a.out, "checkpoints")
+    try:
+        res = pretrain(base.model, base.tokenizer, pieces, a.max_steps or 100, a.batch_size or 32, a.max_passage or 128,
+                       a.lr or 5e-4, seed=a.seed or 42, events=Events(None), max_minutes=a.max_minutes or 0.0,
+                       ckpt_dir=ckpt_dir, checkpoint_every=a.checkpoint_every or 100)
+    except Interrupted as e:
+        print(json.dumps({"event": "error", "message": f"interrupted at step {e.args[0]}", "interrupted": True,
+                          "hint": "run the same command again: it resumes from the last complete checkpoint"}))
+        return EXIT_INTERRUPTED
     os.makedirs(a.out, exist_ok=True)
     import shutil
     for f in ("tokenizer.json", "config.json", "drehr.json"):

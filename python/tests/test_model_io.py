@@ -2,12 +2,14 @@
 import json
 import os
 import shutil
+import signal
 import struct
 from collections import Counter
 
 import pytest
 import torch
 
+from drehr_train import checkpoint as ckpt
 from drehr_train.export import default_meta, ort_parity, write_model_folder
 from drehr_train.hf_load import load_base
 from drehr_train.model import BertConfig, BertEncoder, pool
@@ -139,3 +141,46 @@ def test_mean_and_cls_pooling():
     mask = torch.tensor([[1, 1, 0]])
     assert pool(h, mask, "mean", False).tolist() == [[2.0, 0.0]]
     assert pool(h, mask, "cls", True).tolist() == [[1.0, 0.0]]
+
+
+class _KillAt:
+    """Events that send this process SIGTERM once step `at` is reported (a run stopped from outside mid-way)."""
+    def __init__(self, at):
+        self.at, self.seen = at, []
+
+    def emit(self, event, **fields):
+        self.seen.append((event, fields))
+        if event == "step" and fields["step"] == self.at:
+            os.kill(os.getpid(), signal.SIGTERM)
+
+
+def test_mlm_checkpoints_and_a_stopped_run_resumes_to_the_same_weights(fixture_model, tmp_path):
+    from drehr_train.mlm import pretrain
+    from drehr_train.trainer import Interrupted
+    texts = ["the patient has hypertension and diabetes", "no chest pain, mild dyspnea on exertion",
+             "metformin 500 mg twice daily", "denies fever or cough"] * 3
+    kw = dict(batch_size=4, max_length=16, lr=1e-3, seed=7, checkpoint_every=2)
+
+    torch.manual_seed(0)
+    whole = load_base(fixture_model, from_scratch=True, seed=1)
+    done = pretrain(whole.model, whole.tokenizer, texts, 6, ckpt_dir=str(tmp_path / "whole"), **kw)
+    assert done["steps"] == 6 and not done["stopped_early"]
+    assert ckpt.latest(str(tmp_path / "whole")).endswith("step-000006")
+
+    torch.manual_seed(0)
+    first = load_base(fixture_model, from_scratch=True, seed=1)
+    ev = _KillAt(3)
+    with pytest.raises(Interrupted):
+        pretrain(first.model, first.tokenizer, texts, 6, ckpt_dir=str(tmp_path / "cut"), events=ev, **kw)
+    assert ckpt.latest(str(tmp_path / "cut")).endswith("step-000003")  # checkpointed on the signal
+    assert ("checkpoint", 3) in [(e, f.get("step")) for e, f in ev.seen]
+
+    torch.manual_seed(123)  # a new process: its own global RNG; the checkpoint restores the run's
+    again = load_base(fixture_model, from_scratch=True, seed=99)  # other initial weights: the checkpoint replaces them
+    ev2 = _KillAt(-1)
+    res = pretrain(again.model, again.tokenizer, texts, 6, ckpt_dir=str(tmp_path / "cut"), events=ev2, **kw)
+    assert res["steps"] == 6 and ev2.seen[0][1]["start_step"] == 3
+    assert [f["step"] for e, f in ev2.seen if e == "step"] == [4, 5, 6]
+    a, b = whole.model.state_dict(), again.model.state_dict()
+    assert max(float((a[k] - b[k]).abs().max()) for k in a) < 1e-5
+    assert abs(res["loss"] - done["loss"]) < 1e-5
