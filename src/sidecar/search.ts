@@ -33,7 +33,7 @@ export interface RankedPassage {
   chunk: RankedChunk['chunk'];
   score: number;
   matchedBy: SearchMode[];
-  /** Set while the text is not read yet (the rankings leave it out; Store.fillTexts reads it for the hits shown). */
+  /** Set while only the ids are read (the rankings leave the rest out; Store.fillRows reads it for the hits shown). */
   rowId?: bigint;
 }
 
@@ -80,11 +80,10 @@ async function lexical(
 }
 
 /**
- * The rankings read every column but the text: a patients search ranks 1000 passages from each of up to ~20 lists
- * (the query and its expansion forms), and only the hits shown need their text (bench/RESULTS.md: about half the
- * time of a deep full-text query goes to reading the text column).
+ * The rankings read only the ids (Store: id, note_id, patient_id): a patients search ranks 1000 passages from each of
+ * up to ~20 lists (the query and its expansion forms), and only the hits shown need their other columns.
  */
-const LEAN = { text: false } as const;
+const LEAN = { idsOnly: true } as const;
 
 /** The passage ranking of a search, `want` passages deep (hybrid fuses deeper lists from each side); texts not read. */
 async function rankPassages(store: Store, encoder: Encoder, p: SearchParams, want: number, signal?: AbortSignal, lexicon?: Lexicon): Promise<Ranking> {
@@ -159,7 +158,7 @@ export async function searchStore(store: Store, encoder: Encoder, p: SearchParam
   const started = performance.now();
   checkSearchParams(p);
   const r = await rankPassages(store, encoder, p, p.k, signal, lexicon);
-  const shown = await store.fillTexts(r.ranked);
+  const shown = await store.fillRows(r.ranked);
   throwIfAborted(signal);
   const hits = shown.map(hitMaker(p.query, activeForms(r)));
   const result: SearchResult = { hits, expansions: r.expansions, tookMs: performance.now() - started };
@@ -181,7 +180,7 @@ export async function searchPatients(store: Store, encoder: Encoder, p: PatientS
   const depth = Math.max(PATIENT_PASSAGE_DEPTH, p.k);
   const r = await rankPassages(store, encoder, p, Math.min(MAX_K, depth), signal, lexicon);
   const groups = aggregatePatients(r.ranked, (x) => x.chunk.patient_id, (x) => x.score, aggregate).slice(0, p.k);
-  const shown = new Set(await store.fillTexts(groups.flatMap((g) => g.items.slice(0, evidence))));
+  const shown = new Set(await store.fillRows(groups.flatMap((g) => g.items.slice(0, evidence))));
   throwIfAborted(signal);
   const toHit = hitMaker(p.query, activeForms(r));
   const patients: PatientHit[] = groups.map((g, i) => ({

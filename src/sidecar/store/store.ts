@@ -21,12 +21,17 @@ export type StoredChunk = Omit<ChunkRow, 'vector' | 'file_hash'>;
 export interface RankedChunk {
   chunk: StoredChunk;
   score: number;
-  /** LanceDB's row id, on rankings taken without the text (`text: false`): Store.fillTexts reads the text by it. */
+  /** LanceDB's row id, on rankings read with `idsOnly` (id, note_id and patient_id): Store.fillRows reads the rest by it. */
   rowId?: bigint;
 }
 
-/** The result columns less the text: deep rankings (1000 passages for the patients view) read the text only for the hits shown. */
-const LEAN_COLUMNS = RESULT_COLUMNS.filter((c) => c !== 'text');
+/**
+ * What a ranking needs (fusion by id, grouping by patient, notes per patient): deep rankings (1000 passages for the
+ * patients view) read only these, and the hits shown get their other columns by row id (fillRows). Lance stores each
+ * column apart, so every column read costs a random read per row: at 1M chunks the expansion forms of one search,
+ * 1000 deep each, took 262 ms with the nine other columns and 67 ms with two (bench/RESULTS.md).
+ */
+const LEAN_COLUMNS = ['id', 'note_id', 'patient_id'];
 
 export interface StoreOptions {
   /** How long an index build may make no progress before it is reported (default BUILD_STALL_MS). */
@@ -271,12 +276,13 @@ export class Store {
 
   /**
    * The k nearest chunks by cosine. With an ANN index: its probes and re-ranking from annSearchParams (for this k),
-   * unless `tune` overrides the re-ranking factor or asks for an exact (flat) search; the benchmarks use `tune`.
+   * unless `tune` overrides the re-ranking factor or asks for an exact (flat) search (the benchmarks do); `idsOnly` as
+   * for bm25.
    */
-  async dense(vector: Float32Array, k: number, where: string | undefined, tune?: { refineFactor?: number; exact?: boolean; text?: boolean }): Promise<RankedChunk[]> {
+  async dense(vector: Float32Array, k: number, where: string | undefined, tune?: { refineFactor?: number; exact?: boolean; idsOnly?: boolean }): Promise<RankedChunk[]> {
     if (!this.table) return [];
     const t = this.table;
-    const lean = tune?.text === false;
+    const lean = tune?.idsOnly === true;
     return this.guard(async () => {
       let q = t.vectorSearch(Array.from(vector)).distanceType('cosine').select([...(lean ? LEAN_COLUMNS : RESULT_COLUMNS), '_distance']).limit(k);
       if (lean) q = q.withRowId();
@@ -291,12 +297,12 @@ export class Store {
     });
   }
 
-  /** BM25 over the full-text index; `text: false` leaves the text out (read it later with fillTexts). */
-  async bm25(query: string, k: number, where: string | undefined, opts?: { text?: boolean }): Promise<RankedChunk[]> {
+  /** BM25 over the full-text index; `idsOnly` reads id, note_id and patient_id only (the rest later with fillRows). */
+  async bm25(query: string, k: number, where: string | undefined, opts?: { idsOnly?: boolean }): Promise<RankedChunk[]> {
     // Without a full-text index (not built yet, or its build stalled) lexical search finds nothing; dense still works.
     if (!this.table || !this.hasFts || query.trim() === '') return [];
     const t = this.table;
-    const lean = opts?.text === false;
+    const lean = opts?.idsOnly === true;
     return this.guard(async () => {
       let q = t.query().fullTextSearch(new lancedb.MatchQuery(query, 'text')).select([...(lean ? LEAN_COLUMNS : RESULT_COLUMNS), '_score']).limit(k);
       if (lean) q = q.withRowId();
@@ -307,35 +313,35 @@ export class Store {
   }
 
   /**
-   * Reads the text of chunks ranked without it, in place: one take by row id, then a lookup by chunk id for any the
-   * take did not return as the same chunk (the table was compacted or rewritten in between). Returns the chunks
+   * Reads the other columns of chunks ranked lean, in place: one take by row id, then a lookup by chunk id for any
+   * the take did not return as the same chunk (the table was compacted or rewritten in between). Returns the chunks
    * found; a chunk deleted since it was ranked is left out.
    */
-  async fillTexts<T extends { chunk: StoredChunk; rowId?: bigint }>(items: readonly T[]): Promise<T[]> {
+  async fillRows<T extends { chunk: StoredChunk; rowId?: bigint }>(items: readonly T[]): Promise<T[]> {
     const lacks = (x: T): boolean => x.rowId !== undefined && !x.chunk.text;
     const missing = items.filter(lacks);
     if (!this.table || missing.length === 0) return [...items];
     const t = this.table;
-    const texts = new Map<string, string>();
+    const rows = new Map<string, StoredChunk>();
     const withRow = missing.filter((x) => x.rowId !== undefined);
     if (withRow.length) {
       try {
-        const rows = (await this.guard(() => t.takeRowIds(withRow.map((x) => x.rowId as bigint)).select(['id', 'text']).toArray())) as Array<{ id: string; text: string }>;
-        for (const r of rows) texts.set(r.id, r.text);
+        const got = (await this.guard(() => t.takeRowIds(withRow.map((x) => x.rowId as bigint)).select(RESULT_COLUMNS).toArray())) as StoredChunk[];
+        for (const r of got) rows.set(r.id, plain(r));
       } catch (e) {
         // Row ids from before a compaction may point past the table's end now; the lookup by chunk id below finds them.
         this.log.info(`Reading passages by row id failed (${errorMessage(e)}); reading them by chunk id.`);
       }
     }
-    const rest = [...new Set(missing.map((x) => x.chunk.id).filter((id) => !texts.has(id)))];
+    const rest = [...new Set(missing.map((x) => x.chunk.id).filter((id) => !rows.has(id)))];
     for (let i = 0; i < rest.length; i += 200) {
       const ids = rest.slice(i, i + 200);
-      const rows = (await this.guard(() => t.query().where(inList('id', ids)).select(['id', 'text']).toArray())) as Array<{ id: string; text: string }>;
-      for (const r of rows) texts.set(r.id, r.text);
+      const got = (await this.guard(() => t.query().where(inList('id', ids)).select(RESULT_COLUMNS).toArray())) as StoredChunk[];
+      for (const r of got) rows.set(r.id, plain(r));
     }
     for (const x of missing) {
-      const text = texts.get(x.chunk.id);
-      if (text !== undefined) x.chunk.text = text;
+      const row = rows.get(x.chunk.id);
+      if (row) Object.assign(x.chunk, row);
     }
     return items.filter((x) => !lacks(x));
   }
@@ -405,11 +411,10 @@ export class Store {
   }
 }
 
-/** A ranked row as returned by a search (lean rows carry their row id and an empty text). */
+/** A ranked row as returned by a search (lean rows carry their row id, their ids, and empty other columns). */
 function ranked(r: StoredChunk & { _rowid?: bigint }, score: number): RankedChunk {
-  const chunk = plain(r);
-  if (r._rowid === undefined) return { chunk, score };
-  chunk.text = '';
+  if (r._rowid === undefined) return { chunk: plain(r), score };
+  const chunk: StoredChunk = { id: r.id, note_id: r.note_id, patient_id: r.patient_id, note_type: '', date: '', source: '', row: -1, char_start: 0, char_end: 0, text: '' };
   return { chunk, score, rowId: r._rowid };
 }
 
