@@ -56,6 +56,7 @@ async function lexical(
   depth: number,
   where: string | undefined,
   concepts: FoundConcept[],
+  cols: { idsOnly: boolean },
   signal?: AbortSignal,
 ): Promise<RankedChunk[]> {
   // Every list at once: LanceDB answers concurrent reads on its own threads (up to 1 + 5 × 8 full-text queries).
@@ -65,7 +66,7 @@ async function lexical(
   const bm25 = (text: string): Promise<RankedChunk[]> => {
     const key = text.toLowerCase().split(/\s+/).filter(Boolean).join(' ');
     let p = memo.get(key);
-    if (!p) memo.set(key, (p = store.bm25(text, depth, where, LEAN)));
+    if (!p) memo.set(key, (p = store.bm25(text, depth, where, cols)));
     return p;
   };
   const [plain, ...perConcept] = await Promise.all([
@@ -80,13 +81,13 @@ async function lexical(
 }
 
 /**
- * The rankings read only the ids (Store: id, note_id, patient_id): a patients search ranks 1000 passages from each of
- * up to ~20 lists (the query and its expansion forms), and only the hits shown need their other columns.
+ * The passage ranking of a search, `want` passages deep (hybrid fuses deeper lists from each side), of which `shown`
+ * become hits. Rankings that read more passages than are shown (hybrid, expansion, the patients view's 1000) read only
+ * the ids (Store: id, note_id, patient_id), and the hits shown get the rest with Store.fillRows: a patients search ranks
+ * 1000 passages from each of up to ~20 lists. A single list read exactly as deep as it is shown (dense, or BM25
+ * without expansion) reads whole rows at once and saves the second round trip (bench/RESULTS.md).
  */
-const LEAN = { idsOnly: true } as const;
-
-/** The passage ranking of a search, `want` passages deep (hybrid fuses deeper lists from each side); texts not read. */
-async function rankPassages(store: Store, encoder: Encoder, p: SearchParams, want: number, signal?: AbortSignal, lexicon?: Lexicon): Promise<Ranking> {
+async function rankPassages(store: Store, encoder: Encoder, p: SearchParams, want: number, shown: number, signal?: AbortSignal, lexicon?: Lexicon): Promise<Ranking> {
   const where = searchFilter(p.patientId, p.noteId, p.filters);
   // Hybrid ranks more candidates from each side than it returns, so fusion has something to fuse.
   const depth = p.mode === 'hybrid' ? Math.min(MAX_K, Math.max(want * 2, 50)) : want;
@@ -94,14 +95,15 @@ async function rankPassages(store: Store, encoder: Encoder, p: SearchParams, wan
   const found = lexicon && p.mode !== 'dense' ? findConcepts(p.query, lexicon) : [];
   const all = addedForms(p.query, found);
   const concepts = withoutDisabled(found, asked);
+  const cols = { idsOnly: depth > shown || concepts.length > 0 };
   // The dense side (encode, then vector search) and the lexical side run at the same time.
   const denseSide = async (): Promise<RankedChunk[]> => {
     if (p.mode === 'bm25') return [];
     const [vec] = await encoder.embed([p.query], 'query', { signal });
     throwIfAborted(signal);
-    return store.dense(vec, depth, where, LEAN);
+    return store.dense(vec, depth, where, cols);
   };
-  const [dense, bm25] = await Promise.all([denseSide(), p.mode === 'dense' ? Promise.resolve([]) : lexical(store, p.query, depth, where, concepts, signal)]);
+  const [dense, bm25] = await Promise.all([denseSide(), p.mode === 'dense' ? Promise.resolve([]) : lexical(store, p.query, depth, where, concepts, cols, signal)]);
   throwIfAborted(signal);
   let ranked: RankedPassage[];
   if (p.mode === 'hybrid') {
@@ -157,7 +159,7 @@ function activeForms(r: Ranking): string[] {
 export async function searchStore(store: Store, encoder: Encoder, p: SearchParams, signal?: AbortSignal, lexicon?: Lexicon): Promise<SearchResult> {
   const started = performance.now();
   checkSearchParams(p);
-  const r = await rankPassages(store, encoder, p, p.k, signal, lexicon);
+  const r = await rankPassages(store, encoder, p, p.k, p.k, signal, lexicon);
   const shown = await store.fillRows(r.ranked);
   throwIfAborted(signal);
   const hits = shown.map(hitMaker(p.query, activeForms(r)));
@@ -178,7 +180,7 @@ export async function searchPatients(store: Store, encoder: Encoder, p: PatientS
   if (!Number.isInteger(evidence) || evidence < 1 || evidence > 100) throw badRequest('evidence must be an integer from 1 to 100.');
   const aggregate = p.aggregate ?? DEFAULT_PATIENT_AGGREGATE;
   const depth = Math.max(PATIENT_PASSAGE_DEPTH, p.k);
-  const r = await rankPassages(store, encoder, p, Math.min(MAX_K, depth), signal, lexicon);
+  const r = await rankPassages(store, encoder, p, Math.min(MAX_K, depth), p.k * evidence, signal, lexicon);
   const groups = aggregatePatients(r.ranked, (x) => x.chunk.patient_id, (x) => x.score, aggregate).slice(0, p.k);
   const shown = new Set(await store.fillRows(groups.flatMap((g) => g.items.slice(0, evidence))));
   throwIfAborted(signal);
