@@ -15,8 +15,8 @@ import * as path from 'node:path';
 import type { Browser, Frame, Page } from 'playwright-core';
 import type { DrehrApi } from '../../src/api';
 import { until, browserProfile, connectWorkbench, screensFolder } from './browser';
+import { activateDrehr } from './drehr';
 
-const EXTENSION_ID = 'drehr.drehr-vscode';
 
 function labelLines(file: string): Record<string, unknown>[] {
   if (!fs.existsSync(file)) return [];
@@ -39,16 +39,13 @@ suite('DR.EHR pairs review (end to end)', function () {
 
   suiteSetup(async function () {
     const profile = browserProfile();
-    root = process.env.DREHR_TEST_WORKSPACE ?? vscode.workspace.workspaceFolders![0].uri.fsPath;
-    const ext = vscode.extensions.getExtension<DrehrApi | undefined>(EXTENSION_ID)!;
-    api = (await ext.activate())!;
-    const s = await api.waitFor((x) => ['running', 'error', 'failed'].includes(x.sidecar.kind), 120000);
-    assert.equal(s.sidecar.kind, 'running');
+    const started = await activateDrehr();
+    ({ api, root } = started);
     await api.index(); // incremental; builds the index when this suite runs alone
     fs.mkdirSync(path.join(root, 'synth'), { recursive: true });
     pairsFile = path.join(root, 'synth', 'review.pairs.jsonl');
     labelsFile = `${pairsFile}.labels.jsonl`;
-    fs.copyFileSync(path.join(ext.extensionPath, 'test', 'fixtures', 'pairs', 'review.pairs.jsonl'), pairsFile);
+    fs.copyFileSync(path.join(started.ext.extensionPath, 'test', 'fixtures', 'pairs', 'review.pairs.jsonl'), pairsFile);
     await vscode.workspace.getConfiguration('drehr').update('review.reviewer', 'e2e-reviewer', vscode.ConfigurationTarget.Workspace);
     screens = screensFolder(root);
 

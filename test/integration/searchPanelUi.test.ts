@@ -13,9 +13,9 @@ import * as path from 'node:path';
 import type { Browser, Frame, Page } from 'playwright-core';
 import type { DrehrApi } from '../../src/api';
 import { until, browserProfile, connectWorkbench, screensFolder } from './browser';
+import { activateDrehr } from './drehr';
 import { BUNDLES_FOLDER } from '../../src/shared/bundles';
 
-const EXTENSION_ID = 'drehr.drehr-vscode';
 
 suite('DR.EHR search panel in the workbench, through Chromium', function () {
   this.timeout(300000);
@@ -44,11 +44,7 @@ suite('DR.EHR search panel in the workbench, through Chromium', function () {
 
   suiteSetup(async function () {
     const profile = browserProfile();
-    root = process.env.DREHR_TEST_WORKSPACE ?? vscode.workspace.workspaceFolders![0].uri.fsPath;
-    const ext = vscode.extensions.getExtension<DrehrApi | undefined>(EXTENSION_ID)!;
-    api = (await ext.activate())!;
-    const s = await api.waitFor((x) => ['running', 'error', 'failed'].includes(x.sidecar.kind), 120000);
-    assert.equal(s.sidecar.kind, 'running');
+    ({ api, root } = await activateDrehr());
     assert.equal((await api.index()).status.state, 'ready');
     screens = screensFolder(root);
     ({ browser, page } = await connectWorkbench(profile));

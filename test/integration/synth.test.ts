@@ -13,11 +13,11 @@ import * as path from 'node:path';
 import type { Browser, Frame, Page } from 'playwright-core';
 import type { DrehrApi } from '../../src/api';
 import { until, browserProfile, connectWorkbench, screensFolder } from './browser';
+import { activateDrehr } from './drehr';
 import type { Pair } from '../../src/shared/pairs';
 import type { SynthGenerateResult } from '../../src/shared/protocol';
 import { startServer, type TestServer } from '../unit/synth/llmServer';
 
-const EXTENSION_ID = 'drehr.drehr-vscode';
 const DEMO_PATIENTS = ['p010', 'p011'];
 
 function readPairs(file: string): Pair[] {
@@ -39,13 +39,10 @@ suite('DR.EHR synthetic pairs: generate, then review (end to end)', function () 
 
   suiteSetup(async function () {
     const profile = browserProfile();
-    root = process.env.DREHR_TEST_WORKSPACE ?? vscode.workspace.workspaceFolders![0].uri.fsPath;
-    const ext = vscode.extensions.getExtension<DrehrApi | undefined>(EXTENSION_ID)!;
-    api = (await ext.activate())!;
-    const s = await api.waitFor((x) => ['running', 'error', 'failed'].includes(x.sidecar.kind), 120000);
-    assert.equal(s.sidecar.kind, 'running');
+    const started = await activateDrehr();
+    ({ api, root } = started);
     demoDir = path.join(root, 'demo-notes');
-    for (const p of DEMO_PATIENTS) fs.cpSync(path.join(ext.extensionPath, 'demo', 'notes', p), path.join(demoDir, p), { recursive: true });
+    for (const p of DEMO_PATIENTS) fs.cpSync(path.join(started.ext.extensionPath, 'demo', 'notes', p), path.join(demoDir, p), { recursive: true });
     fs.mkdirSync(path.join(root, 'synth'), { recursive: true });
     await vscode.workspace.getConfiguration('drehr').update('review.reviewer', 'e2e-synth', vscode.ConfigurationTarget.Workspace);
     ({ browser, page } = await connectWorkbench(profile));

@@ -4,7 +4,7 @@
  * duplicate or missing rows; without torchrun's environment, a usage error that says how to launch it.
  */
 import * as assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
@@ -13,7 +13,7 @@ import * as os from 'node:os';
 import { Encoder } from '../../src/sidecar/encoder/encoder';
 import { DistributedError, runDistributedIndex } from '../../src/sidecar/indexer/distributed';
 import { readManifest } from '../../src/sidecar/indexer/manifest';
-import { cleanup, configFor, makeWorkspace, memoryLogger, repoRoot, tempDir } from './helpers';
+import { cleanup, configFor, exited, makeWorkspace, memoryLogger, onJsonLines, repoRoot, tempDir } from './helpers';
 
 const cliJs = path.join(repoRoot, 'dist', 'cli.js');
 const fixture = path.join(repoRoot, 'test', 'fixtures', 'untrained-model');
@@ -65,9 +65,6 @@ function assertSameRows(got: Row[], want: Row[]): void {
   assert.ok(worst < 1e-5, `vectors differ by up to ${worst}`);
 }
 
-function exited(child: ChildProcess): Promise<number | null> {
-  return new Promise((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve(child.exitCode) : child.on('exit', (c) => resolve(c))));
-}
 
 const common = ['--model', fixture, '--threads', '1', '--device', 'cpu'];
 
@@ -86,24 +83,19 @@ async function launch(ws: string, opts: { batchChunks: number; killRank1After?: 
   const args = ['--nproc_per_node', '2', '--master_addr', '127.0.0.1', '--master_port', String(port), '--monitor_interval', '1', '--redirects', '1', '--tee', '1', '--no_python',
     process.execPath, cliJs, 'index', ws, '--distributed', ...common, '--batch-chunks', String(opts.batchChunks), '--progress', 'json'];
   const child = spawn(torchrun, args, { stdio: ['ignore', 'ignore', 'pipe'] });
-  let pending = '';
   let rank1Writes = 0;
   let killed = false;
   let tail = '';
   child.stderr?.on('data', (d: Buffer) => {
     tail = (tail + d.toString()).slice(-4000);
-    pending += d.toString();
-    const parts = pending.split('\n');
-    pending = parts.pop() ?? '';
-    for (const l of parts) {
-      if (!l.startsWith('{')) continue;
-      const p = JSON.parse(l) as { rank: number; phase: string; done: number; total: number };
-      if (p.rank === 1 && p.phase === 'write' && p.total > 0 && p.done === p.total) rank1Writes++;
-      if (opts.killRank1After !== undefined && !killed && rank1Writes >= opts.killRank1After) {
-        const lock = JSON.parse(fs.readFileSync(path.join(ws, '.drehr', 'index', 'distributed', 'lock-rank-1', 'write.lock'), 'utf8')) as { pid: number };
-        process.kill(lock.pid, 'SIGKILL');
-        killed = true;
-      }
+  });
+  onJsonLines(child.stderr, (o) => {
+    const p = o as { rank: number; phase: string; done: number; total: number };
+    if (p.rank === 1 && p.phase === 'write' && p.total > 0 && p.done === p.total) rank1Writes++;
+    if (opts.killRank1After !== undefined && !killed && rank1Writes >= opts.killRank1After) {
+      const lock = JSON.parse(fs.readFileSync(path.join(ws, '.drehr', 'index', 'distributed', 'lock-rank-1', 'write.lock'), 'utf8')) as { pid: number };
+      process.kill(lock.pid, 'SIGKILL');
+      killed = true;
     }
   });
   const code = await exited(child);

@@ -4,13 +4,13 @@
  * time. And bounded batches: a huge note does not hold back the small files before it.
  */
 import * as assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as lancedb from '@lancedb/lancedb';
 import { Engine, type ProgressUpdate } from '../../src/sidecar/engine';
 import { readManifest } from '../../src/sidecar/indexer/manifest';
-import { cleanup, configFor, memoryLogger, modelDir, repoRoot, tempDir, requireModel } from './helpers';
+import { cleanup, configFor, exited, memoryLogger, modelDir, onJsonLines, repoRoot, tempDir, requireModel } from './helpers';
 
 const cliJs = path.join(repoRoot, 'dist', 'cli.js');
 const log = memoryLogger();
@@ -52,9 +52,6 @@ function notesWorkspace(n: number, seed: number): string {
   return ws;
 }
 
-function exited(child: ChildProcess): Promise<number | null> {
-  return new Promise((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve(child.exitCode) : child.on('exit', (c) => resolve(c))));
-}
 
 /**
  * Runs `drehr index` with `--progress json`; with `killAfter`, sends SIGKILL once that many write batches have
@@ -64,20 +61,13 @@ function exited(child: ChildProcess): Promise<number | null> {
 async function runIndex(ws: string, killAfter?: number): Promise<'killed' | number | null> {
   const child = spawn(process.execPath, [cliJs, 'index', ws, '--model', modelDir, '--batch-chunks', '8', '--threads', '1', '--progress', 'json'], { stdio: ['ignore', 'ignore', 'pipe'] });
   let writes = 0;
-  let pending = '';
   let killed = false;
-  child.stderr?.on('data', (d: Buffer) => {
-    pending += d.toString();
-    const parts = pending.split('\n');
-    pending = parts.pop() ?? '';
-    for (const l of parts) {
-      if (!l.startsWith('{')) continue;
-      const p = JSON.parse(l) as { phase: string; done: number; total: number };
-      if (p.phase === 'write' && p.total > 0 && p.done === p.total) writes++;
-      if (killAfter !== undefined && !killed && writes >= killAfter) {
-        killed = true;
-        child.kill('SIGKILL');
-      }
+  onJsonLines(child.stderr, (o) => {
+    const p = o as { phase: string; done: number; total: number };
+    if (p.phase === 'write' && p.total > 0 && p.done === p.total) writes++;
+    if (killAfter !== undefined && !killed && writes >= killAfter) {
+      killed = true;
+      child.kill('SIGKILL');
     }
   });
   const code = await exited(child);

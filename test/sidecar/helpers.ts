@@ -1,9 +1,11 @@
 /** Shared set-up for the sidecar suite: temp workspaces, the demo model, engine configs. */
+import type { ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { EngineConfig } from '../../src/shared/protocol';
 import { defaultEngineConfig } from '../../src/sidecar/defaults';
+import { probeTorch } from '../../src/sidecar/encoder/engineChoice';
 import type { Logger } from '../../src/sidecar/log';
 
 export const repoRoot = process.cwd();
@@ -14,6 +16,37 @@ export const demoNotes = path.join(repoRoot, 'demo', 'notes');
  * The sidecar suites need a model (models/demo is committed). A missing one fails the suite with what to do,
  * never skips it: a broken checkout or a wrong DREHR_TEST_MODEL must not let the run pass having tested nothing.
  */
+/**
+ * A suite's `before`: PyTorch must run under `python`. In CI its absence is a failure (scripts/setup.sh installs
+ * python3-torch); elsewhere the suite is skipped, saying why.
+ */
+export async function requireTorch(ctx: Mocha.Context, python: string): Promise<void> {
+  const probe = await probeTorch(python);
+  if (probe.ok) return;
+  if (process.env.CI) throw new Error(`${python} cannot run PyTorch (${probe.reason}); scripts/setup.sh installs python3-torch`);
+  console.warn(`skipping: ${python} cannot run PyTorch (${probe.reason}); set DREHR_TEST_PYTHON`);
+  ctx.skip();
+}
+
+/** The exit code of a child process, now or when it exits (null when a signal ended it). */
+export function exited(child: ChildProcess): Promise<number | null> {
+  return new Promise((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve(child.exitCode) : child.once('exit', (code) => resolve(code))));
+}
+
+/**
+ * Calls `each` with every JSON object a stream writes a line at a time (`--progress json` on stderr), whole lines only:
+ * a line split across chunks waits for its end; lines that are not JSON objects (warnings) are passed over.
+ */
+export function onJsonLines(stream: NodeJS.ReadableStream | null | undefined, each: (obj: Record<string, unknown>) => void): void {
+  let pending = '';
+  stream?.on('data', (d: Buffer) => {
+    pending += d.toString();
+    const parts = pending.split('\n');
+    pending = parts.pop() ?? '';
+    for (const l of parts) if (l.startsWith('{')) each(JSON.parse(l) as Record<string, unknown>);
+  });
+}
+
 export function requireModel(): void {
   if (fs.existsSync(path.join(modelDir, 'drehr.json'))) return;
   throw new Error(

@@ -26,7 +26,7 @@ import {
 import { Engine } from '../../src/sidecar/engine';
 import { LOCK_FILE } from '../../src/sidecar/indexer/lock';
 import { Store } from '../../src/sidecar/store/store';
-import { cleanup, configFor, requireModel, makeWorkspace, memoryLogger, modelDir, repoRoot, tempDir } from './helpers';
+import { cleanup, configFor, exited, requireModel, makeWorkspace, memoryLogger, modelDir, repoRoot, tempDir } from './helpers';
 
 const sidecarJs = path.join(repoRoot, 'dist', 'sidecar.js');
 const cliJs = path.join(repoRoot, 'dist', 'cli.js');
@@ -53,9 +53,6 @@ async function cleanIndexIds(ws: string): Promise<string[]> {
   }
 }
 
-function exited(child: ChildProcess): Promise<number | null> {
-  return new Promise((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve(child.exitCode) : child.once('exit', (code) => resolve(code))));
-}
 
 interface Sidecar {
   child: ChildProcess;

@@ -5,7 +5,7 @@
  * kill starts from zero. The tiny untrained fixture model keeps it quick; progress comes by bytes.
  */
 import * as assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as lancedb from '@lancedb/lancedb';
@@ -14,7 +14,7 @@ import { iterateChunks } from '../../src/sidecar/notes/chunker';
 import { streamNotes } from '../../src/sidecar/notes/stream';
 import { defaultEngineConfig } from '../../src/sidecar/defaults';
 import { MIMIC_HEADER, mimicRows } from '../../bench/mimicCsv';
-import { cleanup, repoRoot, tempDir } from './helpers';
+import { cleanup, exited, onJsonLines, repoRoot, tempDir } from './helpers';
 
 const cliJs = path.join(repoRoot, 'dist', 'cli.js');
 const model = path.join(repoRoot, 'test', 'fixtures', 'untrained-model');
@@ -39,9 +39,6 @@ async function rowsOf(ws: string): Promise<Row[]> {
   }
 }
 
-function exited(child: ChildProcess): Promise<number | null> {
-  return new Promise((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve(child.exitCode) : child.on('exit', (c) => resolve(c))));
-}
 
 interface Run {
   outcome: 'killed' | number | null;
@@ -52,22 +49,15 @@ interface Run {
 async function runIndex(ws: string, killAfter?: number): Promise<Run> {
   const child = spawn(process.execPath, [cliJs, 'index', ws, '--model', model, '--batch-chunks', String(BATCH), '--threads', '1', '--progress', 'json'], { stdio: ['ignore', 'ignore', 'pipe'] });
   let writes = 0;
-  let pending = '';
   let killed = false;
   const readBytes: Run['readBytes'] = [];
-  child.stderr?.on('data', (d: Buffer) => {
-    pending += d.toString();
-    const parts = pending.split('\n');
-    pending = parts.pop() ?? '';
-    for (const l of parts) {
-      if (!l.startsWith('{')) continue;
-      const p = JSON.parse(l) as { phase: string; done: number; total: number; unit?: string };
-      if (p.phase === 'read' && p.unit === 'bytes') readBytes.push({ done: p.done, total: p.total });
-      if (p.phase === 'write' && p.total > 0 && p.done === p.total) writes++;
-      if (killAfter !== undefined && !killed && writes >= killAfter) {
-        killed = true;
-        child.kill('SIGKILL');
-      }
+  onJsonLines(child.stderr, (o) => {
+    const p = o as { phase: string; done: number; total: number; unit?: string };
+    if (p.phase === 'read' && p.unit === 'bytes') readBytes.push({ done: p.done, total: p.total });
+    if (p.phase === 'write' && p.total > 0 && p.done === p.total) writes++;
+    if (killAfter !== undefined && !killed && writes >= killAfter) {
+      killed = true;
+      child.kill('SIGKILL');
     }
   });
   const code = await exited(child);

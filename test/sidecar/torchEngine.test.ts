@@ -8,9 +8,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { ErrorCodes } from '../../src/shared/protocol';
 import { Encoder, type EncoderOptions } from '../../src/sidecar/encoder/encoder';
-import { probeTorch } from '../../src/sidecar/encoder/engineChoice';
 import { EngineError } from '../../src/sidecar/errors';
-import { memoryLogger, repoRoot } from './helpers';
+import { memoryLogger, repoRoot, requireTorch } from './helpers';
 
 const python = process.env.DREHR_TEST_PYTHON ?? (fs.existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3');
 const fixture = path.join(repoRoot, 'test', 'fixtures', 'untrained-model');
@@ -52,13 +51,7 @@ const torchOpts = (modelDir: string, extra: Partial<EncoderOptions> = {}): Encod
 
 describe('PyTorch engine (python child on CPU)', function () {
   before(async function () {
-    const probe = await probeTorch(python);
-    if (!probe.ok) {
-      // In CI, scripts/setup.sh installs PyTorch: its absence there is a failure, not a skip.
-      if (process.env.CI) throw new Error(`${python} cannot run PyTorch (${probe.reason}); scripts/setup.sh installs python3-torch`);
-      console.warn(`skipping: ${python} cannot run PyTorch (${probe.reason}); set DREHR_TEST_PYTHON`);
-      this.skip();
-    }
+    await requireTorch(this, python);
   });
 
   const parity = (name: string, modelDir: string): void => {

@@ -6,9 +6,8 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Encoder, type EncoderOptions } from '../../src/sidecar/encoder/encoder';
-import { probeTorch } from '../../src/sidecar/encoder/engineChoice';
 import { TorchPool } from '../../src/sidecar/encoder/torchPool';
-import { memoryLogger, repoRoot } from './helpers';
+import { memoryLogger, repoRoot, requireTorch } from './helpers';
 
 const python = process.env.DREHR_TEST_PYTHON ?? (fs.existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3');
 const fixture = path.join(repoRoot, 'test', 'fixtures', 'untrained-model');
@@ -22,12 +21,7 @@ const opts = (extra: Partial<EncoderOptions> = {}): EncoderOptions => ({ modelDi
 
 describe('PyTorch engine: one worker per device (two CPU children standing in for two GPUs)', function () {
   before(async function () {
-    const probe = await probeTorch(python);
-    if (!probe.ok) {
-      if (process.env.CI) throw new Error(`${python} cannot run PyTorch (${probe.reason}); scripts/setup.sh installs python3-torch`);
-      console.warn(`skipping: ${python} cannot run PyTorch (${probe.reason}); set DREHR_TEST_PYTHON`);
-      this.skip();
-    }
+    await requireTorch(this, python);
   });
 
   it('deals batches round-robin to two children: the same vectors in the same order as one child, back-pressure per worker', async function () {

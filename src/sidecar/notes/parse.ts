@@ -101,6 +101,18 @@ export function rowNote(relPath: string, row: number, get: (column: string | und
   };
 }
 
+/** One JSONL object as a note: other fields trimmed and stringified, the text as written (a non-string text is ''). */
+export function jsonRecordNote(relPath: string, row: number, rec: Record<string, unknown>, cols: ResolvedColumns): Note {
+  const get = (c: string | undefined): string => {
+    const v = c === undefined ? undefined : rec[c];
+    return v === undefined || v === null ? '' : typeof v === 'string' ? v.trim() : String(v);
+  };
+  const note = rowNote(relPath, row, get, cols);
+  const raw = cols.text === undefined ? undefined : rec[cols.text];
+  note.text = typeof raw === 'string' ? raw : '';
+  return note;
+}
+
 /**
  * No text column. CSV header names are not shown: in a file without a header line they are the first row's
  * cells (note text). JSONL keys are field names, so they are.
@@ -183,13 +195,7 @@ function parseJsonlNotes(relPath: string, text: string, opts: ReadOptions, probl
     const rec = obj as Record<string, unknown>;
     cols ??= resolveColumns(Object.keys(rec), opts.columns);
     if (!cols.text) return noTextColumn(Object.keys(rec), problem, true);
-    const get = (c: string | undefined): string => {
-      const v = c === undefined ? undefined : rec[c];
-      return v === undefined || v === null ? '' : typeof v === 'string' ? v.trim() : String(v);
-    };
-    const note = rowNote(relPath, row, get, cols);
-    const raw = rec[cols.text];
-    note.text = typeof raw === 'string' ? raw : '';
+    const note = jsonRecordNote(relPath, row, rec, cols);
     if (note.text.trim() === '') problems.push(problem('warning', `Line ${row} has no note text; skipped.`, row));
     else notes.push(note);
   }

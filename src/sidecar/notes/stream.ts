@@ -10,7 +10,7 @@
 import type { ColumnMapping, Problem } from '../../shared/protocol';
 import { resolveColumns, type ResolvedColumns } from './columns';
 import { FILE_START, fileLines, READ_CHUNK, streamCsv, type StreamPos } from './csvStream';
-import { csvRecordMessage, noteTooLargeMessage, noTextColumn, noteFormat, rowNote, type MakeProblem } from './parse';
+import { csvRecordMessage, jsonRecordNote, noteTooLargeMessage, noTextColumn, noteFormat, rowNote, type MakeProblem } from './parse';
 import type { Note } from './types';
 
 export type { StreamPos } from './csvStream';
@@ -131,13 +131,7 @@ export async function* streamNotes(abs: string, relPath: string, opts: NoteStrea
       yield { kind: 'problem', problem: noTextColumn(Object.keys(rec), problem, true).problems[0], end, fatal: true };
       return;
     }
-    const get = (c: string | undefined): string => {
-      const v = c === undefined ? undefined : rec[c];
-      return v === undefined || v === null ? '' : typeof v === 'string' ? v.trim() : String(v);
-    };
-    const note = rowNote(relPath, row, get, cols);
-    const raw = rec[cols.text];
-    note.text = typeof raw === 'string' ? raw : '';
+    const note = jsonRecordNote(relPath, row, rec, cols);
     const bytes = Buffer.byteLength(note.text, 'utf8');
     if (bytes > opts.maxNoteBytes) yield { kind: 'problem', problem: problem('error', noteTooLargeMessage(row, bytes, opts.maxNoteBytes, true), row), end };
     else if (note.text.trim() === '') yield { kind: 'problem', problem: problem('warning', `Line ${row} has no note text; skipped.`, row), end };
